@@ -48,6 +48,10 @@ all: $(LIB) $(CGIS) $(BINS)
 lib/migrations.c: $(MIGRATIONS) bin/embed-migrations
 	sh bin/embed-migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
+MAIL_TEMPLATES := $(sort $(wildcard lib/mail/*.txt lib/mail/*.html))
+lib/mail_templates.c: $(MAIL_TEMPLATES) bin/embed-templates
+	sh bin/embed-templates $(MAIL_TEMPLATES) > $@.tmp && mv $@.tmp $@
+
 $(O)/obj/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

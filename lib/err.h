@@ -18,6 +18,8 @@ enum ac_err {
 	AC_ECONFLICT = -6,  /* unique constraint hit or a conditional update lost a race */
 	AC_EDENIED = -7,    /* a secret did not verify */
 	AC_EBOUNDS = -8,    /* a value is outside its configured bounds */
+	AC_ETIMEOUT = -9,   /* a deadline passed */
+	AC_ELIMIT = -10,    /* a rate limit or concurrency cap tripped */
 };
 
 #endif

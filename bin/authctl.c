@@ -1,0 +1,261 @@
+/* authctl — the admin CLI: migrate the database, create and list users, deactivate, revoke sessions. */
+#include "cfg.h"
+#include "db.h"
+#include "email.h"
+#include "err.h"
+#include "log.h"
+#include "pw.h"
+#include "rds.h"
+#include "sess.h"
+#include "user.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define EXIT_FAIL 1
+
+static void usage(FILE *out)
+{
+	fputs("usage: authctl COMMAND [ARGS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  migrate                   create or upgrade the SQLite schema (db/*.sql)\n"
+	      "  createuser EMAIL          create an active user; the password is read from\n"
+	      "                            standard input (one line) or asked for on a terminal\n"
+	      "  createsuperuser EMAIL     the same, with is_staff and is_superuser set\n"
+	      "  deactivate EMAIL          set is_active=0 and end every session of the user\n"
+	      "  activate EMAIL            set is_active=1\n"
+	      "  revoke-sessions EMAIL     end every session of the user\n"
+	      "  list                      list users: id, e-mail, active, staff, date joined\n"
+	      "\n"
+	      "Configuration comes from the environment and the configuration file, as for the\n"
+	      "CGIs (AUTHCGI_CONFIG names the file). Passwords are never taken from arguments.\n"
+	      "Exit status: 0 success, 1 failure, 2 usage error.\n",
+	      out);
+}
+
+/* Reads one password line from stdin, or twice without echo on a terminal. malloc'd. */
+static char *read_password(void)
+{
+	char *line = NULL, *again = NULL;
+	size_t cap = 0, cap2 = 0;
+	ssize_t n;
+	int tty = isatty(STDIN_FILENO);
+	struct termios old, quiet;
+
+	if (tty) {
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fputs("Password: ", stderr);
+	}
+	n = getline(&line, &cap, stdin);
+	if (tty) {
+		fputs("\nPassword (again): ", stderr);
+		if (getline(&again, &cap2, stdin) < 0 || strcmp(line ? line : "", again) != 0)
+			n = -2;
+		fputs("\n", stderr);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		free(again);
+	}
+	if (n < 0) {
+		fputs(n == -2 ? "authctl: the passwords differ\n" : "authctl: no password given\n", stderr);
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+static int fail(const char *what, int rc)
+{
+	fprintf(stderr, "authctl: %s failed (%s)\n", what,
+		rc == AC_EUNAVAIL ? "database or Redis unavailable" :
+		rc == AC_ECONFLICT ? "a user with that email address already exists" :
+		rc == AC_ENOTFOUND ? "no such user" : "internal error");
+	return EXIT_FAIL;
+}
+
+static int cmd_migrate(const struct cfg *cfg)
+{
+	struct db *db;
+	unsigned applied;
+	int rc = db_open_create(cfg, &db);
+
+	if (rc != AC_OK)
+		return fail("opening the database", rc);
+	rc = db_migrate(db, &applied);
+	db_close(db);
+	if (rc != AC_OK)
+		return fail("migrate", rc);
+	printf("migrated %s: %u migration(s) applied\n", cfg->database_path, applied);
+	return 0;
+}
+
+static int cmd_create(const struct cfg *cfg, const char *address, int super)
+{
+	struct pw_params params = { cfg->argon2_memory_kib, cfg->argon2_time_cost,
+				    cfg->argon2_parallelism, cfg->argon2_max_memory_kib };
+	char email[EMAIL_MAX + 1], reason[256];
+	char *password, *hash = NULL;
+	struct user *u = NULL;
+	struct db *db;
+	int rc;
+
+	if (email_normalize(address, email) != AC_OK) {
+		fputs("authctl: Enter a valid email address.\n", stderr);
+		return EXIT_FAIL;
+	}
+	password = read_password();
+	if (!password)
+		return EXIT_FAIL;
+	rc = pw_policy_check(password, strlen(password), email, cfg->password_min_length,
+			     cfg->common_passwords_file, reason, sizeof reason);
+	if (rc == AC_OK)
+		rc = pw_hash(&params, password, strlen(password), &hash);
+	free(password);
+	if (rc == AC_EINVAL) {
+		fprintf(stderr, "authctl: %s\n", reason);
+		return EXIT_FAIL;
+	}
+	if (rc != AC_OK)
+		return fail("hashing the password", rc);
+	rc = db_open(cfg, &db);
+	if (rc == AC_OK) {
+		rc = db_begin(db);
+		if (rc == AC_OK)
+			rc = user_insert(db, email, "", "", hash, &u);
+		if (rc == AC_OK)
+			rc = user_set_flags(db, u->id, 1, super, super);
+		if (rc == AC_OK)
+			rc = db_commit(db);
+		else
+			db_rollback(db);
+		db_close(db);
+	}
+	free(hash);
+	if (rc != AC_OK) {
+		user_free(u);
+		return fail("creating the user", rc);
+	}
+	printf("created %s%s: %s\n", super ? "superuser " : "user ", email, u->id);
+	user_free(u);
+	return 0;
+}
+
+static int end_sessions(const struct cfg *cfg, const char *uid)
+{
+	struct rds *r;
+	long long n = 0;
+	int rc = rds_connect(cfg, &r);
+
+	if (rc == AC_OK)
+		rc = sess_delete_all(r, uid, &n);
+	rds_close(r);
+	if (rc != AC_OK)
+		return fail("ending the sessions", rc);
+	printf("ended %lld session(s)\n", n);
+	return 0;
+}
+
+static int find(const struct cfg *cfg, const char *address, struct db **db, struct user **u)
+{
+	char email[EMAIL_MAX + 1];
+	int rc;
+
+	if (email_trim(address, email, sizeof email) != AC_OK)
+		return AC_ENOTFOUND;
+	rc = db_open(cfg, db);
+	if (rc != AC_OK)
+		return rc;
+	return user_by_email(*db, email, u);
+}
+
+static int cmd_account(const struct cfg *cfg, const char *cmd, const char *address)
+{
+	struct db *db = NULL;
+	struct user *u = NULL;
+	int rc = find(cfg, address, &db, &u);
+
+	if (rc == AC_OK && strcmp(cmd, "deactivate") == 0)
+		rc = user_set_active(db, u->id, 0);
+	else if (rc == AC_OK && strcmp(cmd, "activate") == 0)
+		rc = user_set_active(db, u->id, 1);
+	db_close(db);
+	if (rc != AC_OK) {
+		user_free(u);
+		return fail(cmd, rc);
+	}
+	if (strcmp(cmd, "activate") != 0) {
+		/* Deactivation ends the sessions now; §4.5 would also end them at next use. */
+		rc = end_sessions(cfg, u->id);
+	}
+	if (rc == 0 && strcmp(cmd, "revoke-sessions") != 0)
+		printf("%sd %s\n", cmd, u->email);
+	user_free(u);
+	return rc;
+}
+
+static int print_user(const struct user *u, void *arg)
+{
+	(void)arg;
+	printf("%s  %-40s  active=%d staff=%d  joined %s\n", u->id, u->email, u->is_active, u->is_staff,
+	       u->date_joined);
+	return 0;
+}
+
+static int cmd_list(const struct cfg *cfg)
+{
+	struct db *db;
+	int rc = db_open(cfg, &db);
+
+	if (rc == AC_OK)
+		rc = user_each(db, print_user, NULL);
+	db_close(db);
+	return rc == AC_OK ? 0 : fail("list", rc);
+}
+
+int main(int argc, char **argv)
+{
+	struct cfg *cfg;
+	char err[256];
+	const char *cmd;
+	int rc;
+
+	log_set_program("authctl");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "migrate") && strcmp(cmd, "list") && strcmp(cmd, "createuser") &&
+	    strcmp(cmd, "createsuperuser") && strcmp(cmd, "deactivate") && strcmp(cmd, "activate") &&
+	    strcmp(cmd, "revoke-sessions")) {
+		fprintf(stderr, "authctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((!strcmp(cmd, "migrate") || !strcmp(cmd, "list")) ? argc != 2 : argc != 3) {
+		fprintf(stderr, "authctl: wrong number of arguments for '%s'\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (cfg_load(&cfg, err, sizeof err) != AC_OK) {
+		fprintf(stderr, "authctl: configuration: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (!strcmp(cmd, "migrate"))
+		rc = cmd_migrate(cfg);
+	else if (!strcmp(cmd, "list"))
+		rc = cmd_list(cfg);
+	else if (!strcmp(cmd, "createuser") || !strcmp(cmd, "createsuperuser"))
+		rc = cmd_create(cfg, argv[2], !strcmp(cmd, "createsuperuser"));
+	else
+		rc = cmd_account(cfg, cmd, argv[2]);
+	cfg_free(cfg);
+	return rc;
+}

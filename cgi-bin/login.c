@@ -1,0 +1,123 @@
+/* POST /users/login/ — e-mail and password in, user object and a new session out (API.md §7.4). */
+#include "cred.h"
+#include "email.h"
+#include "endpoint.h"
+#include "err.h"
+#include "log.h"
+#include "pw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const fields[] = { "email", "password" };
+
+/* Ends the session the request's cookie names, if it is live (whichever user it belongs to). */
+static int end_previous_session(struct ctx *c, struct rds *r)
+{
+	struct session old;
+	char h[65];
+	int rc;
+
+	if (sess_parse_cookie(c->req.cookie, c->token) != SESS_COOKIE_TOKEN)
+		return AC_OK;
+	sess_token_hash(c->token, h);
+	rc = sess_load(r, h, &old);
+	if (rc == AC_ENOTFOUND)
+		return AC_OK;
+	return rc == AC_OK ? sess_delete(r, &old) : rc;
+}
+
+/* Step 4 of §7.4: bookkeeping and the new session. */
+static int succeed(struct ctx *c, const char *email, struct user *u)
+{
+	struct pw_params params;
+	char *new_hash = NULL;
+	struct db *db;
+	struct rds *r;
+	int rc, upgraded = 0;
+
+	rc = cred_succeeded(c, email);
+	if (rc != AC_OK)
+		return rc;
+	ctx_pw_params(c, &params);
+	if (pw_needs_upgrade(&params, u->password)) {
+		rc = pw_hash(&params, c->field[1], strlen(c->field[1]), &new_hash);
+		if (rc != AC_OK)
+			return rc;
+	}
+	rc = ctx_db(c, &db);
+	if (rc == AC_OK)
+		rc = user_record_login(db, u, new_hash, &upgraded);
+	free(new_hash);
+	if (rc == AC_OK && !u->has_profile)
+		rc = user_ensure_profile(db, u);
+	if (rc == AC_OK)
+		rc = ctx_redis(c, &r);
+	if (rc == AC_OK)
+		rc = end_previous_session(c, r);
+	if (rc == AC_OK)
+		rc = ctx_start_session(c, u);
+	if (rc == AC_OK && upgraded)
+		rc = sess_refingerprint(r, u->id, c->sess.pwd);
+	if (rc != AC_OK)
+		return rc;
+	log_security("login: user %s session %.8s addr %s%s", u->id, c->sess.h,
+		     c->req.client_known ? c->req.client_ip : "unknown",
+		     upgraded ? " (password hash upgraded)" : "");
+	return ctx_reply_user(c, u);
+}
+
+static int handle(struct ctx *c)
+{
+	const char *email = c->field[0], *password = c->field[1];
+	char trimmed[EMAIL_MAX + 1];
+	struct user *u = NULL;
+	struct db *db;
+	long retry = 0;
+	int rc, ok = 0;
+
+	if (!email || !password)
+		return resp_error(&c->resp, 400, "Please provide email and password");
+	rc = cred_check_limits(c, email, &retry);
+	if (rc == AC_ELIMIT) {
+		ctx_too_many(c, retry, CRED_TOO_MANY);
+		return AC_OK;
+	}
+	if (rc != AC_OK)
+		return rc;
+	rc = ctx_db(c, &db);
+	if (rc != AC_OK)
+		return rc;
+	/* An address that cannot be trimmed into a valid length simply matches nothing. */
+	if (email_trim(email, trimmed, sizeof trimmed) == AC_OK) {
+		rc = user_by_email(db, trimmed, &u);
+		if (rc != AC_OK && rc != AC_ENOTFOUND)
+			return rc;
+	}
+	rc = cred_verify(c, u, password, &ok);
+	if (rc == AC_OK && ok)
+		rc = succeed(c, email, u);
+	else if (rc == AC_OK) {
+		rc = cred_failed(c, email, u);
+		if (rc == AC_OK)
+			rc = resp_error(&c->resp, 400, "Email and password do not match");
+	}
+	c->user = u;
+	return rc;
+}
+
+static const struct endpoint login = {
+	.name = "login",
+	.methods = REQ_POST,
+	.body = EP_BODY_JSON,
+	.body_cap = 16 * 1024,
+	.session = EP_SESSION_READ,
+	.fields = fields,
+	.n_fields = 2,
+	.handle = handle,
+};
+
+int main(void)
+{
+	return ep_main(&login);
+}

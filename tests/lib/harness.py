@@ -1,0 +1,321 @@
+"""Test harness: real redis-server, SQLite, CGI pipe runs and a real lighttpd, all on this machine.
+
+Every process started here is stopped by PID. Environment knobs:
+  AUTHCGI_BUILD    directory holding cgi-bin/ and bin/ (default: the repository; build/asan for ASan)
+  AUTHCGI_WRAPPER  command prefix for CGI runs, e.g. valgrind (the harness fails a run it reports)
+"""
+import http.client
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(os.environ.get("AUTHCGI_BUILD") or ROOT)
+WRAPPER = shlex.split(os.environ.get("AUTHCGI_WRAPPER", ""))
+VALGRIND_ERROR = 99
+SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+PASSWORD = "correct horse battery staple"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise TimeoutError("timed out waiting for " + what)
+
+
+def stop_pid(proc, sig=signal.SIGTERM, timeout=10):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class Redis:
+    """A redis-server on a unix socket (and optionally a loopback TCP port)."""
+
+    def __init__(self, directory, tcp=False):
+        self.dir = directory
+        self.sock = os.path.join(directory, "redis.sock")
+        self.port = free_port() if tcp else 0
+        self.proc = None
+
+    def start(self):
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--unixsocket", self.sock, "--unixsocketperm", "700", "--save", "",
+                "--appendonly", "no", "--dir", self.dir, "--daemonize", "no",
+                "--logfile", os.path.join(self.dir, "redis.log")]
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: os.path.exists(self.sock) and self.ping(), what="redis")
+        return self
+
+    def ping(self):
+        try:
+            return self.cli("PING") == "PONG"
+        except Exception:
+            return False
+
+    def cli(self, *args):
+        out = subprocess.run(["redis-cli", "-s", self.sock, "--raw", *args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.rstrip("\n")
+
+    def keys(self, pattern="*"):
+        out = self.cli("--scan", "--pattern", pattern)
+        return sorted(k for k in out.split("\n") if k)
+
+    def stop(self):
+        stop_pid(self.proc)
+        self.proc = None
+
+    @property
+    def url(self):
+        return "unix://" + self.sock
+
+
+class Response:
+    def __init__(self, raw, stderr="", returncode=0):
+        self.raw = raw
+        self.stderr = stderr
+        self.returncode = returncode
+        head, sep, body = raw.partition(b"\r\n\r\n")
+        if not sep:
+            raise AssertionError("no blank line after the CGI headers: %r" % raw[:200])
+        self.body = body
+        self.headers = []
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(": ")
+            self.headers.append((name, value))
+        status = self.header("Status")
+        self.status = int(status.split()[0]) if status else 200
+
+    def header(self, name):
+        for n, v in self.headers:
+            if n.lower() == name.lower():
+                return v
+        return None
+
+    def all(self, name):
+        return [v for n, v in self.headers if n.lower() == name.lower()]
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def cookie(self, name):
+        for v in self.all("Set-Cookie"):
+            if v.startswith(name + "="):
+                return v.split(";")[0].split("=", 1)[1]
+        return None
+
+
+class Stack:
+    """A temporary installation: config file, SQLite database, redis-server."""
+
+    def __init__(self, with_redis=True, **config):
+        self.dir = tempfile.mkdtemp(prefix="authcgi-test-")
+        self.redis = Redis(self.dir).start() if with_redis else None
+        self.db_path = os.path.join(self.dir, "db.sqlite3")
+        self.mail_dir = os.path.join(self.dir, "mail")
+        self.media_dir = os.path.join(self.dir, "media")
+        os.makedirs(self.mail_dir)
+        os.makedirs(os.path.join(self.media_dir, "users"))
+        self.config = {
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": "sqlite:///" + self.db_path,
+            "REDIS_URL": self.redis.url if self.redis else "unix://" + self.dir + "/none.sock",
+            "REDIS_CONNECT_TIMEOUT_MS": "500",
+            "REDIS_TIMEOUT_MS": "1000",
+            "FRONTEND_URL": "http://front.test",
+            "API_BASE_URL": "http://api.test",
+            "ARGON2_MEMORY_KIB": "1024",
+            "ARGON2_TIME_COST": "1",
+            "EMAIL_BACKEND": "file",
+            "EMAIL_FILE_PATH": self.mail_dir,
+            "STORAGE_BACKEND": "local",
+            "MEDIA_ROOT": self.media_dir,
+        }
+        self.config.update(config)
+        self.config_path = os.path.join(self.dir, "authcgi.conf")
+        self.write_config()
+        self.authctl("migrate")
+
+    def write_config(self):
+        with open(self.config_path, "w") as f:
+            for k, v in self.config.items():
+                f.write("%s=%s\n" % (k, v))
+
+    def set(self, **config):
+        self.config.update(config)
+        self.write_config()
+
+    def env(self, extra=None):
+        env = {"AUTHCGI_CONFIG": self.config_path}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+        if extra:
+            env.update(extra)
+        return env
+
+    def authctl(self, *args, input=None, check=True):
+        out = subprocess.run([os.path.join(BUILD, "bin", "authctl"), *args], env=self.env(),
+                             input=input, capture_output=True, text=True, timeout=60)
+        if check and out.returncode != 0:
+            raise AssertionError("authctl %s failed: %s" % (args, out.stderr))
+        return out
+
+    def create_user(self, email="john@example.com", password=PASSWORD, active=True):
+        out = self.authctl("createuser", email, input=password + "\n")
+        uid = out.stdout.strip().split(": ")[-1]
+        if not active:
+            self.authctl("deactivate", email)
+        return uid
+
+    def sql(self, query, params=()):
+        con = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            cur = con.execute(query, params)
+            rows = cur.fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
+
+    def cgi(self, name, method="GET", body=b"", env=None, content_length="auto", wrapper=True,
+            timeout=60):
+        if isinstance(body, str):
+            body = body.encode()
+        e = self.env()
+        if method is not None:
+            e["REQUEST_METHOD"] = method
+        if content_length == "auto":
+            if method not in ("GET", "HEAD", "OPTIONS", None):
+                e["CONTENT_LENGTH"] = str(len(body))
+        elif content_length is not None:
+            e["CONTENT_LENGTH"] = content_length
+        e.setdefault("REMOTE_ADDR", "127.0.0.1")
+        if env:
+            e.update(env)
+        cmd = (WRAPPER if wrapper else []) + [os.path.join(BUILD, "cgi-bin", name + ".cgi")]
+        out = subprocess.run(cmd, env=e, input=body, capture_output=True, timeout=timeout)
+        stderr = out.stderr.decode("utf-8", "replace")
+        if wrapper and WRAPPER and out.returncode == VALGRIND_ERROR:
+            raise AssertionError("valgrind reported on %s:\n%s" % (name, stderr[-4000:]))
+        if out.returncode != 0:
+            raise AssertionError("%s exited %d: %s" % (name, out.returncode, stderr[-4000:]))
+        return Response(out.stdout, stderr, out.returncode)
+
+    def login(self, email="john@example.com", password=PASSWORD, env=None):
+        r = self.cgi("login", "POST", json.dumps({"email": email, "password": password}), env=env)
+        return r, r.cookie("sessionid")
+
+    def stop(self):
+        if self.redis:
+            self.redis.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Lighttpd:
+    """lighttpd started in the foreground from lighttpd.conf.sample, paths and port substituted."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.port = free_port()
+        self.errorlog = os.path.join(stack.dir, "lighttpd-error.log")
+        self.proc = None
+
+    def start(self):
+        with open(os.path.join(ROOT, "lighttpd.conf.sample")) as f:
+            conf = f.read()
+        conf = conf.replace("/srv/authcgi/authcgi.conf", self.stack.config_path)
+        conf = conf.replace("/srv/authcgi/media/", self.stack.media_dir + "/")
+        conf = conf.replace("/srv/authcgi/cgi-bin/", os.path.join(BUILD, "cgi-bin") + "/")
+        conf = conf.replace("/srv/authcgi", ROOT)
+        conf = conf.replace("server.port          = 8080", "server.port          = %d" % self.port)
+        conf = conf.replace("/var/log/lighttpd/authcgi-error.log", self.errorlog)
+        path = os.path.join(self.stack.dir, "lighttpd.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.proc = subprocess.Popen(["lighttpd", "-D", "-f", path], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, what="lighttpd")
+        return self
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = {"Host": "127.0.0.1:%d" % self.port}
+        if headers:
+            h.update(headers)
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        conn.request(method, path, body=body, headers=h)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return HttpResponse(resp.status, resp.getheaders(), data)
+
+    def log(self):
+        try:
+            with open(self.errorlog, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def stop(self):
+        stop_pid(self.proc)
+        self.proc = None
+
+
+class HttpResponse:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name):
+        for n, v in self.headers:
+            if n.lower() == name.lower():
+                return v
+        return None
+
+    def all(self, name):
+        return [v for n, v in self.headers if n.lower() == name.lower()]
+
+    @property
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def cookie(self, name):
+        for v in self.all("Set-Cookie"):
+            if v.startswith(name + "="):
+                return v.split(";")[0].split("=", 1)[1]
+        return None

@@ -1,0 +1,23 @@
+"""Runs the unittest modules of one test directory and prints a SUITE-RESULT line for tests/run."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    directory = sys.argv[1]
+    pattern = sys.argv[2] if len(sys.argv) > 2 else "test_*.py"
+    suite = unittest.defaultTestLoader.discover(directory, pattern=pattern,
+                                                top_level_dir=directory)
+    result = unittest.TextTestRunner(verbosity=int(os.environ.get("TEST_VERBOSITY", "1")),
+                                     stream=sys.stdout).run(suite)
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    passed = result.testsRun - failed - len(result.skipped)
+    print("SUITE-RESULT passed=%d failed=%d skipped=%d" % (passed, failed, len(result.skipped)))
+    sys.exit(0 if failed == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()
