@@ -162,7 +162,8 @@ class Stack:
         self.authctl("migrate")
 
     def write_config(self):
-        with open(self.config_path, "w") as f:
+        fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
             for k, v in self.config.items():
                 f.write("%s=%s\n" % (k, v))
 
@@ -258,8 +259,10 @@ class Lighttpd:
         path = os.path.join(self.stack.dir, "lighttpd.conf")
         with open(path, "w") as f:
             f.write(conf)
-        self.proc = subprocess.Popen(["lighttpd", "-D", "-f", path], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        # In the foreground lighttpd leaves CGI stderr on its own stderr: keep it in the log.
+        with open(self.errorlog, "ab") as log:
+            self.proc = subprocess.Popen(["lighttpd", "-D", "-f", path],
+                                         stdout=subprocess.DEVNULL, stderr=log)
 
         def up():
             try:

@@ -459,6 +459,8 @@ static void test_syntax_stricter_than_cjson(void **state)
 #undef L
 	};
 
+	size_t cjson_accepts = 0;
+
 	(void)state;
 	for (size_t k = 0; k < sizeof lenient / sizeof lenient[0]; k++) {
 		char *b = malloc(lenient[k].len + 1);
@@ -469,14 +471,14 @@ static void test_syntax_stricter_than_cjson(void **state)
 		b[lenient[k].len] = '\0';
 		t = cJSON_ParseWithLengthOpts(b, lenient[k].len + 1, NULL, 1);
 		free(b);
-		if (t == NULL) {
-			print_error("case %zu: cJSON no longer accepts it; drop it from this list\n", k);
-			fail();
-		}
+		if (t != NULL)
+			cjson_accepts++;
 		cJSON_Delete(t);
 		check_syntax(lenient[k].s, lenient[k].len, 0, __LINE__);
 		check_parse(lenient[k].s, lenient[k].len, MALFORMED, __LINE__);
 	}
+	/* With Debian 12's cJSON 1.7.15 every one of them gets through cJSON alone. */
+	assert_int_equal(cjson_accepts, sizeof lenient / sizeof lenient[0]);
 	/* Deeper than 16 but far below cJSON's own limit of 1000. */
 	{
 		char *s = nested(JSON_MAX_DEPTH + 1, 0);
