@@ -24,7 +24,9 @@ static void on_deadline(int sig)
 {
 	static const char msg[] =
 		"Status: 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-		"Content-Length: 68\r\nCache-Control: no-store\r\nRetry-After: 5\r\n\r\n"
+		"Content-Length: 67\r\nX-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+		"Referrer-Policy: same-origin\r\nCross-Origin-Opener-Policy: same-origin\r\n"
+		"Cache-Control: no-store\r\nRetry-After: 5\r\n\r\n"
 		"{\"error\":\"Service temporarily unavailable. Please try again later\"}";
 
 	(void)sig;
@@ -184,6 +186,8 @@ static int read_body(struct ctx *c, size_t len)
 		return AC_OK;
 	rc = json_parse_body(c->req.body, c->req.body_len, c->ep->fields, c->ep->n_fields, &c->json,
 			     c->field, err, sizeof err);
+	if (rc == AC_ENOMEM)
+		return rc;
 	if (rc != AC_OK) {
 		resp_error(&c->resp, 400, err);
 		return AC_EINVAL;

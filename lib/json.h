@@ -23,6 +23,7 @@ int json_check_syntax(const char *body, size_t len, int *has_nul);
  * the string value of fields[i], or is NULL when absent or null.
  * On failure returns AC_EINVAL, *root is NULL and err (errlen bytes) holds the exact client
  * message, e.g. "Malformed JSON body" or "The email field must be a string".
+ * AC_ENOMEM (err empty) when an allocation fails.
  */
 int json_parse_body(const char *body, size_t len, const char *const fields[], size_t nfields,
 		    cJSON **root, const char *values[], char *err, size_t errlen);

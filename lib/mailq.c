@@ -173,6 +173,13 @@ int mailq_drop_expired(sqlite3 *db, time_t now, long now_us, mailq_expired_fn cb
 	return rc;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
 int mailq_claim(sqlite3 *db, time_t now, long now_us, time_t cutoff, long cutoff_us,
 		unsigned lease_seconds, size_t max, long long *ids, size_t *n, char lease[TM_BUF])
 {
@@ -202,6 +209,8 @@ int mailq_claim(sqlite3 *db, time_t now, long now_us, time_t cutoff, long cutoff
 	sqlite3_finalize(st);
 	if (rc != AC_OK)
 		*n = 0;
+	/* RETURNING has no defined order: send in queueing order */
+	qsort(ids, *n, sizeof *ids, cmp_id);
 	return rc;
 }
 

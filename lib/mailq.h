@@ -60,7 +60,8 @@ int mailq_drop_expired(sqlite3 *db, time_t now, long now_us, mailq_expired_fn cb
 /*
  * Claims up to max rows due at cutoff (next_attempt_at <= cutoff, not expired at now), oldest
  * first, by moving their next_attempt_at to now + lease_seconds. Run it inside BEGIN IMMEDIATE
- * so that two workers never claim one row. ids (max entries) gets the row ids, *n the count,
+ * so that two workers never claim one row. ids (max entries) gets the row ids in ascending
+ * order (the order they were queued), *n the count,
  * lease the value written.
  */
 int mailq_claim(sqlite3 *db, time_t now, long now_us, time_t cutoff, long cutoff_us,

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #define MIME_ADDR_MAX 254
-#define MIME_MSGID_MAX 320
+#define MIME_MSGID_MAX 400
 
 /* What one message is made of. Every string is NUL-terminated UTF-8. */
 struct mime_mail {

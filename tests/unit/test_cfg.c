@@ -1026,6 +1026,76 @@ static void test_paths_values(void **state)
 	fails("COMMON_PASSWORDS_FILE=common.txt\n", "COMMON_PASSWORDS_FILE");
 }
 
+/* The shipped sample lists every key; its placeholder secret does not validate. */
+static void test_sample_file(void **state)
+{
+	char path[4096], *buf, err[512], want[128];
+	struct cfg_file *f;
+	struct cfg *c;
+	size_t n;
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/authcgi.conf.sample", cfg_home());
+	fp = fopen(path, "rb");
+	if (!fp) {
+		skip();
+		return;
+	}
+	buf = calloc(1, CFG_FILE_MAX + 1);
+	assert_non_null(buf);
+	n = fread(buf, 1, CFG_FILE_MAX, fp);
+	fclose(fp);
+	for (size_t i = 0; i < sizeof all_keys / sizeof *all_keys; i++) {
+		if (strcmp(all_keys[i], "AUTHCGI_CONFIG") == 0 || strncmp(all_keys[i], "HTTP_", 5) == 0)
+			continue;
+		snprintf(want, sizeof want, "\n%s=", all_keys[i]);
+		if (!strstr(buf, want)) {
+			snprintf(want, sizeof want, "\n#%s=", all_keys[i]);
+			if (!strstr(buf, want))
+				fail_msg("the sample lacks %s", all_keys[i]);
+		}
+	}
+	assert_int_equal(cfg_parse_buffer(buf, n, &f, err, sizeof err), AC_OK);
+	assert_int_equal(cfg_build(f, 1, &c, err, sizeof err), AC_EINVAL);
+	assert_non_null(strstr(err, "SECRET_KEY"));
+	setenv("SECRET_KEY", SECRET, 1);
+	assert_int_equal(cfg_build(f, 1, &c, err, sizeof err), AC_OK);
+	cfg_free(c);
+	cfg_file_free(f);
+	/* every commented default, uncommented, loads and equals the built-in default */
+	{
+		char *un = calloc(1, CFG_FILE_MAX + 1);
+		struct cfg *d;
+		size_t j = 0;
+
+		assert_non_null(un);
+		for (size_t i = 0; i < n; i++) {
+			if (buf[i] == '#' && (i == 0 || buf[i - 1] == '\n') && buf[i + 1] >= 'A' &&
+			    buf[i + 1] <= 'Z' && strncmp(buf + i + 1, "DATABASE_URL", 12) != 0 &&
+			    strncmp(buf + i + 1, "EMAIL_FILE_PATH", 15) != 0 &&
+			    strncmp(buf + i + 1, "MEDIA_URL", 9) != 0)
+				continue;
+			un[j++] = buf[i];
+		}
+		assert_int_equal(cfg_parse_buffer(un, j, &f, err, sizeof err), AC_OK);
+		if (cfg_build(f, 1, &c, err, sizeof err) != AC_OK)
+			fail_msg("uncommented sample: %s", err);
+		assert_int_equal(build(BASE, &d, err, sizeof err), AC_OK);
+		assert_int_equal(c->token_expiration, d->token_expiration);
+		assert_int_equal(c->argon2_memory_kib, d->argon2_memory_kib);
+		assert_int_equal(c->rl_mail_email.count, d->rl_mail_email.count);
+		assert_string_equal(c->redis_url, d->redis_url);
+		assert_string_equal(c->aws_default_acl, d->aws_default_acl);
+		assert_string_equal(c->default_from_email, d->default_from_email);
+		cfg_free(c);
+		cfg_free(d);
+		cfg_file_free(f);
+		free(un);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
@@ -1057,6 +1127,7 @@ int main(void)
 		T(test_storage_s3),
 		T(test_acl),
 		T(test_paths_values),
+		T(test_sample_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,36 @@
+/* Registration, activation and new activation links: the database side of API.md §7.1–§7.3. */
+#ifndef AUTHCGI_SIGNUP_H
+#define AUTHCGI_SIGNUP_H
+
+#include "cfg.h"
+#include "db.h"
+
+/*
+ * §7.1 step 8: in one transaction inserts the inactive user (email normalised, names as sent,
+ * password_hash already made) with its empty profile and queues the activation e-mail with a
+ * new activation token. id gets the new user's UUID. Returns 0; AC_ECONFLICT when the address
+ * is taken (the unique index decides races; nothing is kept); AC_EUNAVAIL; other errors.
+ */
+int signup_create(struct db *db, const struct cfg *cfg, const char *email, const char *first_name,
+		  const char *last_name, const char *password_hash, char id[37]);
+
+/*
+ * §7.2: checks the link segments (uidb64 per §5.1, then an inactive user with that id and a
+ * valid activation token for its current row) and activates with the conditional
+ * UPDATE ... SET is_active = 1 WHERE id = ? AND is_active = 0, all in one transaction.
+ * id gets the user's UUID when it decoded. Returns 0 when exactly one row changed;
+ * AC_EDENIED for any invalid part, an active account, an expired or used token or a lost
+ * race; AC_EUNAVAIL when the database is busy or down; other errors.
+ */
+int signup_activate(struct db *db, const struct cfg *cfg, const char *uidb64, const char *token,
+		    char id[37]);
+
+/*
+ * §7.3 step 5: queues a new activation e-mail (new token, ts = now) for the inactive account
+ * with the normalised address email, in one transaction. Earlier tokens are untouched.
+ * id gets the user's UUID. Returns 0; AC_ENOTFOUND when no inactive account has the address
+ * (unknown or already active); AC_EUNAVAIL; other errors.
+ */
+int signup_regenerate(struct db *db, const struct cfg *cfg, const char *email, char id[37]);
+
+#endif
