@@ -89,7 +89,7 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB) $(wildcard lib/*.h)
 unit: $(UNITS)
 
 # Everything a change can break, with the counts on the last line.
-test: all unit
+test: all unit fuzz-build
 	$(MAKE) --no-print-directory O=build/asan SAN=1 all unit
 	/usr/bin/python3 tests/run
 
@@ -101,13 +101,27 @@ asan:
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_SRCS := $(filter-out lib/migrations.c,$(wildcard lib/*.c))
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard lib/*.h)
-	@mkdir -p $(dir $@)
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib \
-	  -DAUTHCGI_HOME='"$(AUTHCGI_HOME)"' $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) lib/migrations.c $(LDLIBS)
+FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_LIB  := build/fuzz/libauthcgi-fuzz.a
 
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(call say,CLANG,$@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -D_GNU_SOURCE -Ilib \
+	  -DAUTHCGI_HOME='"$(AUTHCGI_HOME)"' $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	$(call say,FUZZER,$@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+	  -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+.PHONY: fuzz-build fuzz-smoke
 fuzz-build: $(FUZZERS)
+# Each harness for FUZZ_SECONDS (default 600), one after the other; findings stop the run.
 fuzz: $(FUZZERS)
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)
 fuzz-smoke: $(FUZZERS)

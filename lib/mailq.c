@@ -41,19 +41,19 @@ static void bind_time(sqlite3_stmt *st, int i, time_t sec, long usec)
 	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
+/* min..max UTF-8 characters (varchar counts characters) and no control character. */
 static int header_text_ok(const char *s, size_t min, size_t max)
 {
-	size_t n;
+	size_t n = 0;
 
 	if (!s)
 		return 0;
-	n = strlen(s);
-	if (n < min || n > max)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 0;
-	return 1;
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	}
+	return n >= min && n <= max;
 }
 
 int mailq_insert(sqlite3 *db, const char *recipient, const char *subject, const char *body_text,

@@ -26,7 +26,7 @@ int mailq_queue_password_changed(sqlite3 *db, const struct cfg *cfg, const char 
 
 /*
  * Inserts a finished message due at now. not_after may be NULL (never expires). The recipient
- * must be 3-254 bytes without control characters, the subject at most 255 bytes without them.
+ * must be 3-254 characters without control characters, the subject 1-255 characters without them.
  */
 int mailq_insert(sqlite3 *db, const char *recipient, const char *subject, const char *body_text,
 		 const char *body_html, time_t now, const time_t *not_after);

@@ -220,8 +220,12 @@ static int send_smtp(struct mailsend *ms, const char *recipient, const char *msg
 		char detail[CURL_ERROR_SIZE + 32];
 
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		snprintf(detail, sizeof detail, "%s (server reply %ld)", ebuf[0] ? ebuf : "", code);
-		set_err(err, errlen, "smtp: %s: %s", curl_easy_strerror(cc), detail);
+		if (code)
+			snprintf(detail, sizeof detail, "%s (server reply %ld)", ebuf, code);
+		else
+			snprintf(detail, sizeof detail, "%s", ebuf);
+		set_err(err, errlen, "smtp: %s%s%s", curl_easy_strerror(cc), detail[0] ? ": " : "",
+			detail);
 		curl_easy_cleanup(c);
 		return AC_EUNAVAIL;
 	}

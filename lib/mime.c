@@ -10,7 +10,7 @@
 
 #define BODY_MAX (1024 * 1024)  /* bound on each part before encoding */
 #define FROM_MAX 512
-#define SUBJECT_MAX 255
+#define SUBJECT_MAX 255         /* characters, as varchar(255) */
 #define WORD_BYTES 42           /* UTF-8 bytes per encoded-word: 56 base64 + 12 = 68 characters */
 
 struct sbuf {
@@ -69,6 +69,16 @@ static int has_ctl(const char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 1;
 	return 0;
+}
+
+/* UTF-8 characters in s: the bytes that do not continue a sequence. */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
 }
 
 static int is_ws(char c)
@@ -397,7 +407,7 @@ int mime_build(const struct mime_mail *m, char **out, size_t *outlen)
 	*outlen = 0;
 	if (!m->to || !m->subject || !m->text || !m->html || !m->message_id)
 		return AC_EINVAL;
-	if (!addr_ok(m->to, strlen(m->to)) || strlen(m->subject) > SUBJECT_MAX ||
+	if (!addr_ok(m->to, strlen(m->to)) || chars(m->subject) > SUBJECT_MAX ||
 	    has_ctl(m->message_id) || strchr(m->message_id, ' ') || m->message_id[0] != '<')
 		return AC_EINVAL;
 	tl = strlen(m->text);

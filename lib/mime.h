@@ -23,7 +23,8 @@ struct mime_mail {
  * Builds the whole message with CRLF line ends. On success *out is a new NUL-terminated
  * buffer of *outlen bytes that the caller frees. AC_EINVAL when a header value holds CR, LF,
  * NUL or another control character, when to or the address in from is not a plausible
- * printable-ASCII address, or when the subject is longer than 255 bytes; AC_ENOMEM.
+ * printable-ASCII address, or when the subject is longer than 255 characters;
+ * AC_EBOUNDS when a part is over 1 MiB; AC_ENOMEM.
  */
 int mime_build(const struct mime_mail *m, char **out, size_t *outlen);
 

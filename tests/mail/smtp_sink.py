@@ -7,13 +7,15 @@ marker file data-<k> when DATA arrives, then either stalls (--stall-first) and a
 without keeping the message, or waits --delay seconds and keeps it as <k>.eml (the raw message)
 plus <k>.json (envelope sender and recipients), each written under a temporary name and renamed.
 With --auth-reject it advertises AUTH, requires it, rejects every credential and writes an
-auth-<n> marker per attempt.
+auth-<n> marker per attempt. --starttls CERT KEY requires STARTTLS with that certificate;
+--smtps CERT KEY speaks implicit TLS.
 """
 import argparse
 import asyncio
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 
@@ -69,12 +71,22 @@ def main():
     ap.add_argument('--stall-first', type=int, default=0)
     ap.add_argument('--stall-seconds', type=float, default=30.0)
     ap.add_argument('--delay', type=float, default=0.0)
+    ap.add_argument('--starttls', nargs=2, metavar=('CERT', 'KEY'))
+    ap.add_argument('--smtps', nargs=2, metavar=('CERT', 'KEY'))
     a = ap.parse_args()
 
     sink = Sink(a.dir, a.stall_first, a.stall_seconds, a.delay)
     kw = {}
     if a.auth_reject:
         kw = dict(authenticator=sink.reject, auth_required=True, auth_require_tls=False)
+    if a.starttls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*a.starttls)
+        kw.update(tls_context=ctx, require_starttls=True)
+    if a.smtps:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*a.smtps)
+        kw['ssl_context'] = ctx
     ctl = Controller(sink, hostname='127.0.0.1', port=a.port, **kw)
     ctl.start()
     print('ready %d' % a.port, flush=True)

@@ -12,6 +12,7 @@ import email
 import email.policy
 import email.utils
 import glob
+import hashlib
 import json
 import os
 import re
@@ -21,7 +22,6 @@ import socket
 import sqlite3
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -279,7 +279,6 @@ class MailerTest(unittest.TestCase):
         self.assertEqual(len(dead), 1, err)
         self.assertIn('error: mail %d to e-mail hash ' % rowid, dead[0])
         # the hash of §1.12, never the address, the password or the link
-        import hashlib
         self.assertIn(hashlib.sha256(b'dead@example.com').hexdigest(), dead[0])
         for secret in ('dead@example.com', 'not-the-right-password-42', LINK):
             self.assertNotIn(secret, err)
@@ -398,6 +397,37 @@ class MailerTest(unittest.TestCase):
         self.assertIn('mail %d sent' % rowid, err)
         self.assertEqual(self.rows(), [])
         self.assertEqual(len(self.delivered()), 1)
+
+    def self_signed(self):
+        cert, key = os.path.join(self.tmp, 'cert.pem'), os.path.join(self.tmp, 'key.pem')
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                        'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+                        '-days', '1', '-subj', '/CN=127.0.0.1', '-addext',
+                        'subjectAltName=IP:127.0.0.1'], check=True, capture_output=True)
+        return cert, key
+
+    def assert_tls_refused(self):
+        rowid = self.insert()
+        r = self.run_once()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        row = self.rows()[0]
+        self.assertEqual(row['attempts'], 1)
+        self.assertIn('certificate', row['last_error'].lower())
+        self.assertIn('mail %d to e-mail hash ' % rowid, r.stderr)
+        self.assertEqual(self.delivered(), [])
+
+    def test_11_starttls_verifies_certificates(self):
+        # the sink demands STARTTLS; its self-signed certificate must be refused
+        cert, key = self.self_signed()
+        self.settings['EMAIL_USE_TLS'] = 'true'
+        self.start_sink('--starttls', cert, key)
+        self.assert_tls_refused()
+
+    def test_12_smtps_verifies_certificates(self):
+        cert, key = self.self_signed()
+        self.settings['EMAIL_USE_SSL'] = 'true'
+        self.start_sink('--smtps', cert, key)
+        self.assert_tls_refused()
 
     def test_10_refuses_bad_configuration(self):
         self.settings['EMAIL_BACKEND'] = 'pigeon'

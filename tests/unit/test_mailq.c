@@ -171,6 +171,20 @@ static void test_queue_rejects(void **state)
 	assert_int_equal(mailq_insert(db, "john@example.com", "S\r\nX: y", "t", "h", T0, NULL),
 			 AC_EINVAL);
 	assert_int_equal(mailq_insert(db, "ab", "S", "t", "h", T0, NULL), AC_EINVAL);
+	assert_int_equal(mailq_insert(db, "john@example.com", "", "t", "h", T0, NULL), AC_EINVAL);
+	{
+		char subj[600] = "";
+
+		for (int i = 0; i < 256; i++)
+			strcat(subj, "\xc3\xa9");
+		assert_int_equal(mailq_insert(db, "john@example.com", subj, "t", "h", T0, NULL),
+				 AC_EINVAL);
+		assert_int_equal(count(db, "1"), 0);
+		subj[510] = '\0';
+		assert_int_equal(mailq_insert(db, "john@example.com", subj, "t", "h", T0, NULL),
+				 AC_OK);
+		exec(db, "DELETE FROM mail_outbox");
+	}
 	assert_int_equal(count(db, "1"), 0);
 }
 

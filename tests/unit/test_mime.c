@@ -467,7 +467,7 @@ static void test_build_rejects(void **state)
 		.text = "t", .html = "h", .date = 0, .message_id = "<x@y>",
 	};
 	struct mime_mail m;
-	char *msg = (char *)1, big[300];
+	char *msg = (char *)1, big[600];
 	size_t len = 1;
 
 	(void)state;
@@ -505,6 +505,15 @@ static void test_build_rejects(void **state)
 	big[255] = '\0';
 	assert_int_equal(mime_build(&m, &msg, &len), AC_OK);
 	assert_lines_at_most(msg, 998);
+	free(msg);
+	/* the limit counts characters: 255 two-byte characters fit, 256 do not */
+	big[0] = '\0';
+	for (int i = 0; i < 256; i++)
+		strcat(big, "\xc3\xa9");
+	m.subject = big;
+	assert_int_equal(mime_build(&m, &msg, &len), AC_EINVAL);
+	big[510] = '\0';
+	assert_int_equal(mime_build(&m, &msg, &len), AC_OK);
 	free(msg);
 	m = good;
 	m.text = NULL;
