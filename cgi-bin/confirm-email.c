@@ -4,6 +4,9 @@
 #include "link.h"
 #include "log.h"
 #include "signup.h"
+#include "tok.h"
+
+#include <string.h>
 
 static int handle(struct ctx *c)
 {
@@ -11,12 +14,14 @@ static int handle(struct ctx *c)
 	struct db *db;
 	int rc;
 
-	if (link_parse(c->req.path_info, uidb64, token) != AC_OK)
+	/* A malformed link is answered without touching the database. */
+	if (link_parse(c->req.path_info, uidb64, token) != AC_OK ||
+	    tok_uidb64_decode(uidb64, strlen(uidb64), id) != AC_OK)
 		return ctx_invalid_link(c);
 	rc = ctx_db(c, &db);
 	if (rc != AC_OK)
 		return rc;
-	rc = signup_activate(db, c->cfg, uidb64, token, id);
+	rc = signup_activate(db, c->cfg, id, token);
 	if (rc == AC_EDENIED)
 		return ctx_invalid_link(c);
 	if (rc != AC_OK)

@@ -161,7 +161,8 @@ static size_t segment(const char *s)
 	return strcspn(s, "$");
 }
 
-static int parse_argon2(const char *s, unsigned max_m_kib, struct pw_parsed *out, const char **why)
+static int parse_argon2(const char *s, unsigned max_m_kib, struct pw_parsed *out,
+			const char **why)
 {
 	unsigned long long v = 0, m = 0, t = 0, p = 0;
 	size_t n;

@@ -85,18 +85,12 @@ static int set_active(struct db *db, const char *id)
 	return sqlite3_changes(db_handle(db)) == 1 ? AC_OK : AC_EDENIED;
 }
 
-int signup_activate(struct db *db, const struct cfg *cfg, const char *uidb64, const char *token,
-		    char id[37])
+int signup_activate(struct db *db, const struct cfg *cfg, const char *id, const char *token)
 {
 	struct user *u = NULL;
 	struct tok_user t;
 	int rc;
 
-	id[0] = '\0';
-	if (!uidb64 || !token || tok_uidb64_decode(uidb64, strlen(uidb64), id) != AC_OK) {
-		id[0] = '\0';
-		return AC_EDENIED;
-	}
 	/* The row the token is checked against is the row the UPDATE changes. */
 	rc = db_begin(db);
 	if (rc != AC_OK)

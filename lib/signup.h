@@ -15,15 +15,14 @@ int signup_create(struct db *db, const struct cfg *cfg, const char *email, const
 		  const char *last_name, const char *password_hash, char id[37]);
 
 /*
- * §7.2: checks the link segments (uidb64 per §5.1, then an inactive user with that id and a
- * valid activation token for its current row) and activates with the conditional
- * UPDATE ... SET is_active = 1 WHERE id = ? AND is_active = 0, all in one transaction.
- * id gets the user's UUID when it decoded. Returns 0 when exactly one row changed;
- * AC_EDENIED for any invalid part, an active account, an expired or used token or a lost
- * race; AC_EUNAVAIL when the database is busy or down; other errors.
+ * §7.2, after the link's uidb64 decoded to id (§5.1): checks that a user with that id is
+ * inactive and that token is a valid activation token for its current row, then activates
+ * with UPDATE ... SET is_active = 1 WHERE id = ? AND is_active = 0, all in one transaction.
+ * Returns 0 when exactly one row changed; AC_EDENIED for no such user, an active account,
+ * a bad, expired or used token or a lost race; AC_EUNAVAIL when the database is busy or
+ * down; other errors.
  */
-int signup_activate(struct db *db, const struct cfg *cfg, const char *uidb64, const char *token,
-		    char id[37]);
+int signup_activate(struct db *db, const struct cfg *cfg, const char *id, const char *token);
 
 /*
  * §7.3 step 5: queues a new activation e-mail (new token, ts = now) for the inactive account

@@ -157,8 +157,8 @@ static void test_vectors_wrong_passwords(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 5; i++) {
-		/* PBKDF2 at 600000 iterations is slow under valgrind: one wrong password each. */
-		size_t nwrong = i < 3 ? sizeof wrong / sizeof wrong[0] : 1;
+		/* The 100 MiB and 600000-iteration rows are slow under valgrind: one wrong each. */
+		size_t nwrong = i == 0 || i == 2 ? sizeof wrong / sizeof wrong[0] : 1;
 
 		for (size_t j = 0; j < nwrong; j++)
 			assert_int_equal(verify_s(&defaults, vectors[i].stored, wrong[j]),
@@ -409,9 +409,13 @@ static void test_argon2i_and_version16(void **state)
 	/* argon2i vs argon2id are not interchangeable. */
 	make_argon2(s, sizeof s, Argon2_i, ARGON2_VERSION_13, "v=19$", 64, 1, 1, SALT, 22, 16, PW);
 	assert_int_equal(verify(&small, s, PW, PWLEN), PW_MATCH);
-	memmove(s + 15, s + 14, strlen(s + 14) + 1);
-	memcpy(s + 7, "argon2id", 8);
-	assert_int_equal(verify(&small, s, PW, PWLEN), PW_NOMATCH);
+	{
+		char t[520];
+
+		assert_int_equal(strncmp(s, "argon2$argon2i$", 15), 0);
+		snprintf(t, sizeof t, "argon2$argon2id%s", s + 14);
+		assert_int_equal(verify(&small, t, PW, PWLEN), PW_NOMATCH);
+	}
 }
 
 /*
