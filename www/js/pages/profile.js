@@ -78,7 +78,14 @@ function showPreview(file) {
 // Why a chosen picture cannot be sent, or null when it can.
 function pictureProblem(file) {
 	if (file.size > THUMBNAIL_MAX_BYTES) {
-		return `The picture is ${formatBytes(file.size)}; the largest allowed is ${formatBytes(THUMBNAIL_MAX_BYTES)}. Choose a smaller one.`;
+		let size = formatBytes(file.size);
+		let max = formatBytes(THUMBNAIL_MAX_BYTES);
+		if (size === max) {
+			// Just over the limit: rounded sizes would read the same, so give the bytes.
+			size = `${file.size.toLocaleString('en')} bytes`;
+			max = `${THUMBNAIL_MAX_BYTES.toLocaleString('en')} bytes`;
+		}
+		return `The picture is ${size}; the largest allowed is ${max}. Choose a smaller one.`;
 	}
 	if (file.type && !THUMBNAIL_TYPES.includes(file.type)) return 'Choose a PNG, JPEG, GIF or WebP picture.';
 	return null;

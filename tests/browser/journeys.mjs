@@ -1,0 +1,370 @@
+// The browser journeys through www/ and the real API: `node journeys.mjs NAME`, run by test_browser.py,
+// which starts the stack and passes BASE_URL, MAIL_DIR, MAILER, AUTHCGI_CONFIG, OUT_DIR and JOURNEY_DATA.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DESKTOP, PHONE, runJourney } from './lib/browser.mjs';
+import { linkIn, waitForMail } from './lib/mail.mjs';
+import { makePng } from './lib/png.mjs';
+
+const BASE = process.env.BASE_URL;
+const DATA = JSON.parse(process.env.JOURNEY_DATA || '{}');
+const PASSWORD = 'correct horse battery staple';
+const REASON = 'It appears that your confirmation token has expired or previously used. Kindly generate a new token';
+const NOT_LOGGED_IN = 'You are not logged in.';
+
+const path = (page) => new URL(page.url()).pathname;
+
+async function expectText(locator, expected) {
+	await locator.waitFor();
+	const deadline = Date.now() + 10000;
+	let text = '';
+	while (Date.now() < deadline) {
+		text = (await locator.textContent()).trim();
+		if (expected instanceof RegExp ? expected.test(text) : text === expected) return text;
+		await sleep(50);
+	}
+	assert.fail(`expected ${expected} but the page shows: ${JSON.stringify(text)}`);
+}
+
+async function login(page, email, password) {
+	await page.goto('/auth/login/');
+	await page.getByLabel('E-mail address').fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Log in' }).click();
+	await page.waitForURL(BASE + '/');
+}
+
+// An image element has loaded a real picture.
+async function imageLoaded(page, selector) {
+	await page.waitForFunction((sel) => {
+		const img = document.querySelector(sel);
+		return img && img.tagName === 'IMG' && img.complete && img.naturalWidth > 0;
+	}, selector);
+}
+
+const journeys = {
+	// register → the link from the mail → confirmed → login → home shows the name → profile edit
+	// with a PNG → the thumbnail shows → logout → home shows logged out.
+	async register(j) {
+		const email = DATA.email;
+		const page = await j.open(DESKTOP);
+		await page.goto('/');
+		await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+		await j.snap(page, 'home logged out');
+		await page.getByRole('navigation').getByRole('link', { name: 'Register' }).click();
+		await page.waitForURL('**/auth/register/');
+		await page.getByLabel('First name').fill('Ada');
+		await page.getByLabel('Last name').fill('Lovelace');
+		await page.getByLabel('E-mail address').fill(email);
+		await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+		await page.getByLabel('Password again').fill(PASSWORD);
+		await j.snap(page, 'register filled');
+		await page.getByRole('button', { name: 'Create account' }).click();
+		await page.waitForURL('**/auth/check-email/');
+		await expectText(page.locator('#check-message'), /^Your account was created successfully\. Check your email address/);
+		await expectText(page.locator('#check-address'), `The link went to ${email}.`);
+		await j.snap(page, 'check email');
+
+		const mail = await waitForMail(email, 'Please, verify your account');
+		const link = linkIn(mail, BASE + '/users/register/confirm/');
+		await page.goto(link);
+		await page.waitForURL('**/auth/confirmed/');
+		await expectText(page.getByRole('heading', { level: 1 }), 'Your account is active');
+		await j.snap(page, 'confirmed');
+
+		await page.getByRole('link', { name: 'Log in' }).last().click();
+		await page.waitForURL('**/auth/login/');
+		await page.getByLabel('E-mail address').fill(email);
+		await page.getByLabel('Password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.waitForURL(BASE + '/');
+		await expectText(page.locator('#who-name'), 'You are logged in as Ada Lovelace.');
+		await j.snap(page, 'home logged in');
+
+		await page.getByRole('navigation').getByRole('link', { name: 'Profile' }).click();
+		await page.waitForURL('**/profile/');
+		const form = page.locator('#profile-form');
+		await form.waitFor();
+		assert.equal(await page.getByLabel('First name').inputValue(), 'Ada');
+		await page.getByLabel('First name').fill('Augusta Ada');
+		await page.getByLabel('Phone number').fill('+44 20 7946 0000');
+		await page.getByLabel('Birth date').fill('1815-12-10');
+		await page.getByLabel('GitHub link').fill('https://github.com/ada');
+		await page.getByLabel('Picture').setInputFiles({ name: 'ada portrait.png', mimeType: 'image/png', buffer: makePng(64) });
+		await imageLoaded(page, '#thumb-preview');
+		await j.snap(page, 'profile with preview');
+		await page.getByRole('button', { name: 'Save profile' }).click();
+		await expectText(form.locator('.msg'), 'Your profile has been saved.');
+		await expectText(page.locator('#profile-name'), 'Augusta Ada Lovelace');
+		const src = await page.locator('#avatar').getAttribute('src');
+		assert.match(src, new RegExp('^' + BASE + '/media/users/ada_portrait_[A-Za-z0-9]{7}\\.png$'));
+		await imageLoaded(page, '#avatar');
+		assert.equal(await page.locator('#avatar').evaluate((img) => img.naturalWidth), 64);
+		await j.snap(page, 'profile saved');
+
+		// The stored values come back after a reload.
+		await page.reload();
+		await form.waitFor();
+		assert.equal(await page.getByLabel('Phone number').inputValue(), '+44 20 7946 0000');
+		assert.equal(await page.getByLabel('Birth date').inputValue(), '1815-12-10');
+		assert.equal(await page.getByLabel('GitHub link').inputValue(), 'https://github.com/ada');
+
+		await page.goto('/');
+		await expectText(page.locator('#who-name'), 'You are logged in as Augusta Ada Lovelace.');
+		await imageLoaded(page, '#avatar');
+		await page.getByRole('button', { name: 'Log out' }).click();
+		await page.waitForURL(BASE + '/');
+		await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+		await page.reload();
+		await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+		await j.snap(page, 'home after logout');
+	},
+
+	// A wrong password shows the API's message while the button is disabled during the request;
+	// then a login done with the keyboard only.
+	async wrong_password(j) {
+		const page = await j.open(PHONE);
+		await page.route('**/users/login/', async (route) => {
+			await sleep(600);
+			await route.continue();
+		});
+		await page.goto('/auth/login/');
+		await page.getByLabel('E-mail address').fill(DATA.email);
+		await page.getByLabel('Password').fill('not the password');
+		const button = page.getByRole('button', { name: 'Log in' });
+		await button.click();
+		assert.equal(await button.isDisabled(), true, 'the button is disabled while the request runs');
+		await expectText(page.locator('#login-form .msg'), 'Email and password do not match');
+		assert.equal(await button.isDisabled(), false);
+		assert.equal(path(page), '/auth/login/');
+		await j.snap(page, 'wrong password');
+
+		// Keyboard only: Tab to the e-mail field, type, Tab, type, Enter.
+		await page.reload();
+		await page.locator('#login-form').waitFor();
+		for (let i = 0; i < 25; i++) {
+			await page.keyboard.press('Tab');
+			if (await page.evaluate(() => document.activeElement && document.activeElement.id === 'email')) break;
+		}
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'email', 'Tab reaches the e-mail field');
+		await page.keyboard.type(DATA.email);
+		await page.keyboard.press('Tab');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
+		await page.keyboard.type(PASSWORD);
+		await page.keyboard.press('Enter');
+		await page.waitForURL(BASE + '/');
+		await expectText(page.locator('#who-name'), 'You are logged in as Grace Hopper.');
+	},
+
+	// An expired activation link lands on the regenerate page with the reason shown; the page sends
+	// a new link, which works.
+	async expired_link(j) {
+		const page = await j.open(PHONE);
+		await page.goto(DATA.expired_link);
+		await page.waitForURL('**/auth/regenerate-token/**');
+		await expectText(page.locator('#reason'), REASON);
+		await j.snap(page, 'regenerate with reason');
+		// A token made the same way but fresh works: the first one failed only because it expired.
+		await page.goto(DATA.fresh_link);
+		await page.waitForURL('**/auth/confirmed/');
+
+		// The regenerate page on a fresh visit, for another inactive account.
+		await page.goto(DATA.expired_link_other);
+		await expectText(page.locator('#reason'), REASON);
+		await page.getByLabel('E-mail address').fill(DATA.other_email);
+		await page.getByRole('button', { name: 'Send a new activation link' }).click();
+		await expectText(page.locator('#regenerate-form .msg'),
+			'Account activation link has been sent to your email address. Kindly take action before its expiration');
+		const mail = await waitForMail(DATA.other_email, 'Please, verify your account');
+		await page.goto(linkIn(mail, BASE + '/users/register/confirm/'));
+		await page.waitForURL('**/auth/confirmed/');
+		// The same link a second time: already used.
+		await page.goto(linkIn(mail, BASE + '/users/register/confirm/'));
+		await page.waitForURL('**/auth/regenerate-token/**');
+		await expectText(page.locator('#reason'), REASON);
+		// Regenerating for an active account shows the API's 404 text.
+		await page.getByLabel('E-mail address').fill(DATA.other_email);
+		await page.getByRole('button', { name: 'Send a new activation link' }).click();
+		await expectText(page.locator('#regenerate-form .msg'), /^A user with this e-mail address does not exist\./);
+	},
+
+	// Forgot password → mail → choose a new password → log in with it; the old link is dead; the
+	// "password changed" mail links to the request page.
+	async reset(j) {
+		const email = DATA.email;
+		const page = await j.open(DESKTOP);
+		await page.goto('/auth/login/');
+		await page.getByRole('link', { name: 'Forgot your password?' }).click();
+		await page.waitForURL('**/auth/password/request-change/');
+		await page.getByLabel('E-mail address').fill(email);
+		await page.getByRole('button', { name: 'Send reset instructions' }).click();
+		await expectText(page.locator('#request-form .msg'),
+			'Password reset instructions have been sent to your email address. Kindly take action before its expiration');
+		await j.snap(page, 'reset requested');
+
+		const mail = await waitForMail(email, 'Password reset instructions');
+		const link = linkIn(mail, BASE + '/users/password-change/confirm/change-password/');
+		await page.goto(link);
+		await page.waitForURL('**/auth/password/change-password/**');
+		assert.equal(new URL(page.url()).search, '', 'the token is taken out of the address bar');
+		const newPassword = 'a brand new passphrase 42';
+		await page.getByLabel('New password', { exact: true }).fill(newPassword);
+		await page.getByLabel('New password again').fill('something else entirely');
+		await page.getByRole('button', { name: 'Change password' }).click();
+		await expectText(page.locator('#reset-form .msg'), 'The two new passwords do not match.');
+		await page.getByLabel('New password again').fill(newPassword);
+		await page.getByRole('button', { name: 'Change password' }).click();
+		await expectText(page.locator('#reset-form .msg'),
+			/^Your password has been changed successfully\. Kindly login with the new password/);
+		await j.snap(page, 'password reset done');
+
+		await login(page, email, newPassword);
+		await expectText(page.locator('#who-name'), 'You are logged in as Alan Turing.');
+
+		// The link cannot be used twice.
+		await page.goto(link);
+		await page.waitForURL('**/auth/regenerate-token/**');
+		await expectText(page.locator('#reason'), REASON);
+
+		const changed = await waitForMail(email, 'Your password has been changed');
+		await page.goto(linkIn(changed, BASE + '/auth/password/request-change'));
+		await expectText(page.getByRole('heading', { level: 1 }), 'Reset your password');
+	},
+
+	// My sessions: two browsers logged in, one revokes the other; change password while logged in.
+	async sessions(j) {
+		const email = DATA.email;
+		const page = await j.open(DESKTOP, { userAgent: 'Desk Browser/1.0' });
+		const other = await j.open(PHONE, { userAgent: 'Phone Browser/2.0' });
+		await login(page, email, PASSWORD);
+		await login(other, email, PASSWORD);
+		await page.goto('/profile/sessions/');
+		const items = page.locator('#sessions li');
+		await page.waitForFunction(() => document.querySelectorAll('#sessions li[data-sid]').length === 2);
+		await expectText(items.first().locator('.ua'), 'Desk Browser/1.0This browser');
+		await expectText(items.first().locator('.badge'), 'This browser');
+		await expectText(items.nth(1).locator('.ua'), 'Phone Browser/2.0');
+		assert.equal(await items.nth(1).locator('.badge').count(), 0);
+		await j.snap(page, 'two sessions');
+		await items.nth(1).getByRole('button', { name: /Revoke/ }).click();
+		await expectText(page.locator('#sessions-msg'), 'The session has been revoked');
+		await page.waitForFunction(() => document.querySelectorAll('#sessions li[data-sid]').length === 1);
+		await other.goto('/');
+		await expectText(other.locator('#who-name'), NOT_LOGGED_IN);
+
+		// Log in again elsewhere, then "log out all other sessions".
+		await login(other, email, PASSWORD);
+		await page.reload();
+		await page.waitForFunction(() => document.querySelectorAll('#sessions li[data-sid]').length === 2);
+		await page.getByRole('button', { name: 'Log out all other sessions' }).click();
+		await expectText(page.locator('#sessions-msg'), 'All other sessions have been revoked (1 session).');
+		await other.goto('/');
+		await expectText(other.locator('#who-name'), NOT_LOGGED_IN);
+
+		// Change the password while logged in: wrong, then right; this browser stays logged in.
+		await page.goto('/profile/password/');
+		await page.getByLabel('Current password').fill('not my password');
+		await page.getByLabel('New password', { exact: true }).fill('another fine passphrase');
+		await page.getByLabel('New password again').fill('another fine passphrase');
+		await page.getByRole('button', { name: 'Change password' }).click();
+		await expectText(page.locator('#password-form .msg'), 'Your current password is incorrect');
+		await page.getByLabel('Current password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Change password' }).click();
+		await expectText(page.locator('#password-form .msg'), 'Your password has been changed successfully');
+		await j.snap(page, 'password changed');
+		await page.goto('/');
+		await expectText(page.locator('#who-name'), 'You are logged in as Edsger Dijkstra.');
+		await login(other, email, 'another fine passphrase');
+	},
+
+	// A picture over the size limit is refused in the page: nothing is sent.
+	async thumbnail_size(j) {
+		const page = await j.open(PHONE);
+		await login(page, DATA.email, PASSWORD);
+		const patches = [];
+		page.on('request', (req) => {
+			if (req.method() === 'PATCH') patches.push(req.url());
+		});
+		await page.goto('/profile/');
+		await page.locator('#profile-form').waitFor();
+		const big = Buffer.concat([makePng(8), Buffer.alloc(2 * 1024 * 1024 + 1)]);
+		await page.getByLabel('Picture').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: big });
+		const tooBig = `The picture is ${big.length.toLocaleString('en')} bytes; the largest allowed is 2,097,152 bytes. Choose a smaller one.`;
+		await expectText(page.locator('#profile-form .msg'), tooBig);
+		await page.getByRole('button', { name: 'Save profile' }).click();
+		await expectText(page.locator('#profile-form .msg'), tooBig);
+		await page.getByLabel('Picture').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(3 * 1024 * 1024) });
+		await expectText(page.locator('#profile-form .msg'), 'The picture is 3.0 MB; the largest allowed is 2.0 MB. Choose a smaller one.');
+		assert.equal(await page.locator('#thumb-preview').isHidden(), true);
+		await j.snap(page, 'picture too large');
+		// Not an image type: refused too.
+		await page.getByLabel('Picture').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+		await expectText(page.locator('#profile-form .msg'), 'Choose a PNG, JPEG, GIF or WebP picture.');
+		// Nothing changed: nothing is sent either.
+		await page.getByLabel('Picture').setInputFiles([]);
+		await page.getByRole('button', { name: 'Save profile' }).click();
+		await expectText(page.locator('#profile-form .msg'), 'Nothing to save: change a field or choose a picture first.');
+		// A bad value reaches the API, whose message is shown.
+		await page.getByLabel('GitHub link').fill('ftp://example.com');
+		await page.getByRole('button', { name: 'Save profile' }).click();
+		await expectText(page.locator('#profile-form .msg'), 'github_link must be an http or https URL');
+		assert.equal(patches.length, 1, 'only the last submit sent a request');
+	},
+
+	// Every page at phone and desktop width: no sideways scrolling, a heading, a label for every
+	// field, and a screenshot of each (kept under OUT_DIR with BROWSER_SCREENSHOTS=all).
+	async layout(j) {
+		const anonymous = ['/', '/auth/login/', '/auth/register/', '/auth/check-email/', '/auth/confirmed/',
+			'/auth/regenerate-token/?reason=' + encodeURIComponent(REASON).replace(/%20/g, '%20'),
+			'/auth/password/request-change/', '/auth/password/change-password/?token=abc:def',
+			'/auth/password/change-password/', '/auth/logout/'];
+		const private_ = ['/', '/profile/', '/profile/password/', '/profile/sessions/', '/auth/logout/'];
+		for (const [label, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+			const page = await j.open(viewport);
+			const check = async (url, who) => {
+				await page.goto(url);
+				await page.waitForLoadState('networkidle');
+				const report = await page.evaluate(() => {
+					const unlabelled = [...document.querySelectorAll('input, select, textarea')]
+						.filter((el) => el.type !== 'hidden' && !el.hidden && el.offsetParent !== null)
+						.filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+						.map((el) => el.name || el.id);
+					return {
+						overflow: document.documentElement.scrollWidth - window.innerWidth,
+						h1: document.querySelectorAll('h1').length,
+						unlabelled,
+						nav: document.querySelectorAll('#site-nav a').length,
+					};
+				});
+				assert.ok(report.overflow <= 0, `${url} scrolls sideways by ${report.overflow}px at ${label} width`);
+				assert.equal(report.h1, 1, `${url} has one h1`);
+				assert.deepEqual(report.unlabelled, [], `${url} has fields without a label`);
+				assert.ok(report.nav >= 2, `${url} shows the navigation`);
+				await j.snap(page, `${label} ${who} ${url.split('?')[0]}`);
+			};
+			for (const url of anonymous) await check(url, 'anonymous');
+			await login(page, DATA.email, PASSWORD);
+			for (const url of private_) await check(url, 'logged-in');
+		}
+		// A page that needs a login sends a visitor to the login page and back.
+		const page = await j.open(PHONE);
+		await page.goto('/profile/sessions/');
+		await page.waitForURL('**/auth/login/?next=%2Fprofile%2Fsessions%2F');
+		await page.getByLabel('E-mail address').fill(DATA.email);
+		await page.getByLabel('Password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.waitForURL('**/profile/sessions/');
+		// The frontend paths of API.md work without their trailing slash, query strings kept.
+		await page.goto('/auth/regenerate-token?reason=' + encodeURIComponent('Slash test'));
+		await expectText(page.locator('#reason'), 'Slash test');
+		await page.goto('/auth/confirmed');
+		await expectText(page.getByRole('heading', { level: 1 }), 'Your account is active');
+	},
+};
+
+const name = process.argv[2];
+if (!journeys[name]) {
+	console.error(`usage: node journeys.mjs ${Object.keys(journeys).join('|')}`);
+	process.exit(2);
+}
+await runJourney(name, journeys[name]);
