@@ -163,3 +163,41 @@ class FaultTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HeaderInjectionTest(unittest.TestCase):
+    """CR/LF in any string field of any JSON endpoint never reaches a header line."""
+
+    ENDPOINTS = {
+        "login": ["email", "password"],
+        "register": ["email", "first_name", "last_name", "password"],
+        "regenerate-token": ["email"],
+        "request-password-change": ["email"],
+        "change-user-password": ["token", "password"],
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack()
+        cls.stack.create_user()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def test_crlf_in_every_field(self):
+        import json
+        evil = "x\r\nX-Injected: 1\r\nSet-Cookie: sessionid=evil\r\n\r\n<html>"
+        for name, fields in self.ENDPOINTS.items():
+            if not os.path.exists(os.path.join(BUILD, "cgi-bin", name + ".cgi")):
+                continue
+            for field in fields:
+                body = {f: "john@example.com" if f == "email" else "Abc-12345-xyz" for f in fields}
+                body[field] = evil
+                r = self.stack.cgi(name, "POST", json.dumps(body))
+                names = [n.lower() for n, _ in r.headers]
+                self.assertNotIn("x-injected", names, (name, field))
+                self.assertFalse(any("evil" in v for v in r.all("Set-Cookie")), (name, field))
+                self.assertEqual(int(r.header("Content-Length")), len(r.body), (name, field))
+                self.assertEqual(r.raw.count(b"\r\n\r\n"), 1, (name, field))
+                r.json  # the body is JSON, never HTML
