@@ -3,10 +3,11 @@
 #   make test       unit + CGI pipe + HTTP tests, then the same under ASan+UBSan and valgrind
 #   make run        start Redis, lighttpd, the mail worker and a SQLite database (bin/devserver)
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
+#   make install    PREFIX=/srv/authcgi [DESTDIR=/stage]: the installed tree of DEPLOY.md
 # O=DIR puts every build product under DIR (the sanitizer build uses O=build/asan SAN=1).
 
 O            ?= .
-PREFIX       ?= /usr/local/authcgi
+PREFIX       ?= /srv/authcgi
 AUTHCGI_HOME ?= $(CURDIR)
 CC           ?= cc
 PKG_CONFIG   ?= pkg-config
@@ -30,6 +31,12 @@ CFLAGS   += -std=c11 $(OPT) $(WARN) $(HARDEN)
 CPPFLAGS += -D_GNU_SOURCE -Ilib -DAUTHCGI_HOME='"$(AUTHCGI_HOME)"' $(PKG_CFLAGS)
 LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LDLIBS   := $(PKG_LIBS) -lpthread
+# Programs link statically the libraries Debian ships as .a: a CGI then pays no loading,
+# relocation and symbol lookup of those shared objects at every start (bench/README.md).
+# cJSON has no .a; libcurl stays shared, and a program that uses it is linked all shared (the
+# second command of the link rules) so that it and libcurl's libssl share one libcrypto.
+STATIC_LDLIBS := -Wl,-Bstatic -largon2 -lsqlite3 -lhiredis -lcrypto -Wl,-Bdynamic \
+                 -lcjson -lm -lz -ldl -lrt -lpthread
 
 LIB_SRCS  := $(filter-out lib/migrations.c,$(wildcard lib/*.c)) lib/migrations.c
 LIB_OBJS  := $(patsubst lib/%.c,$(O)/obj/lib/%.o,$(LIB_SRCS))
@@ -74,12 +81,14 @@ $(LIB): $(LIB_OBJS)
 $(O)/cgi-bin/%.cgi: cgi-bin/%.c $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(STATIC_LDLIBS) 2>/dev/null || \
+	  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(O)/bin/%: bin/%.c $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(STATIC_LDLIBS) 2>/dev/null || \
+	  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(O)/tests/unit/%: tests/unit/%.c $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
@@ -98,6 +107,28 @@ run: all
 
 asan:
 	$(MAKE) --no-print-directory O=build/asan SAN=1 all unit
+
+# The installed programs look for PREFIX/authcgi.conf and PREFIX/db/ (AUTHCGI_HOME), so they are
+# built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX.
+INSTALL_O    ?= build/install$(PREFIX)
+INSTALL_ROOT  = $(if $(DESTDIR),$(abspath $(DESTDIR)))$(PREFIX)
+SAMPLES      := httpd.conf.sample lighttpd.conf.sample authcgi.conf.sample authcgi-mailer.service.sample
+install:
+	@case "$(PREFIX)" in /*) ;; *) echo "make install: PREFIX must be an absolute path" >&2; exit 2;; esac
+	$(MAKE) --no-print-directory O=$(INSTALL_O) AUTHCGI_HOME=$(PREFIX) all
+	install -d -m 755 $(INSTALL_ROOT) $(addprefix $(INSTALL_ROOT)/,cgi-bin bin www errors media media/users run)
+	install -d -m 700 $(INSTALL_ROOT)/db
+	install -m 755 $(INSTALL_O)/cgi-bin/*.cgi $(INSTALL_ROOT)/cgi-bin/
+	install -m 755 $(INSTALL_O)/bin/authctl $(INSTALL_O)/bin/mailer $(INSTALL_ROOT)/bin/
+	cd www && find . -type d -exec install -d -m 755 '$(INSTALL_ROOT)/www/{}' ';' && \
+	  find . -type f -exec install -m 644 '{}' '$(INSTALL_ROOT)/www/{}' ';'
+	install -m 644 $(MIGRATIONS) $(INSTALL_ROOT)/db/
+	install -m 644 errors/json-*.html $(INSTALL_ROOT)/errors/
+	for f in $(SAMPLES); do \
+	  sed -e 's|/srv/authcgi|$(PREFIX)|g' -e 's|/usr/local/authcgi|$(PREFIX)|g' $$f > $(INSTALL_ROOT)/$$f.tmp && \
+	  chmod 644 $(INSTALL_ROOT)/$$f.tmp && mv $(INSTALL_ROOT)/$$f.tmp $(INSTALL_ROOT)/$$f || exit 1; \
+	done
+	@echo "installed in $(INSTALL_ROOT); next steps: DEPLOY.md"
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
@@ -127,7 +158,19 @@ fuzz: $(FUZZERS)
 fuzz-smoke: $(FUZZERS)
 	tests/fuzz/run 10 $(FUZZERS)
 
-bench: all
+# The benchmark's yardsticks, built like the CGIs: a CGI that prints a fixed JSON (the floor of
+# the CGI model) and one bare Argon2id hash.
+build/bench/floor.cgi: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+build/bench/hash: bench/hash.c
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,-Bstatic -largon2 -Wl,-Bdynamic -lpthread
+
+bench: all build/bench/floor.cgi build/bench/hash
 	bench/run
 
 clean:

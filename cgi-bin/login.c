@@ -41,7 +41,7 @@ static int succeed(struct ctx *c, const char *email, struct user *u)
 		return rc;
 	ctx_pw_params(c, &params);
 	if (pw_needs_upgrade(&params, u->password)) {
-		rc = pw_hash(&params, c->field[1], strlen(c->field[1]), &new_hash);
+		rc = cred_hash(c, c->field[1], &new_hash);
 		if (rc != AC_OK)
 			return rc;
 	}

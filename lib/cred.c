@@ -1,5 +1,6 @@
 /* Password credentials against the login failure counters (API.md §7.4, §7.12, §1.12). */
 #include "cred.h"
+#include "argon2_gate.h"
 #include "email.h"
 #include "err.h"
 #include "log.h"
@@ -36,19 +37,41 @@ int cred_verify(struct ctx *c, const struct user *u, const char *password, int *
 	struct pw_params params;
 	enum pw_result result = PW_NOMATCH;
 	size_t len = strlen(password);
+	struct a2gate gate;
 	int rc;
 
 	*ok = 0;
 	ctx_pw_params(c, &params);
-	if (!u)
-		return pw_dummy_verify(&params, password, len);
-	rc = pw_verify(&params, u->password, password, len, &result);
+	rc = a2gate_enter(&gate, c->cfg);
 	if (rc != AC_OK)
+		return rc;
+	if (!u)
+		rc = pw_dummy_verify(&params, password, len);
+	else
+		rc = pw_verify(&params, u->password, password, len, &result);
+	a2gate_leave(&gate);
+	if (rc != AC_OK || !u)
 		return rc;
 	if (result == PW_UNSUPPORTED)
 		log_security("user %s has an unsupported or out-of-bounds password hash", u->id);
 	*ok = result == PW_MATCH && u->is_active;
 	return AC_OK;
+}
+
+int cred_hash(struct ctx *c, const char *password, char **out)
+{
+	struct pw_params params;
+	struct a2gate gate;
+	int rc;
+
+	*out = NULL;
+	ctx_pw_params(c, &params);
+	rc = a2gate_enter(&gate, c->cfg);
+	if (rc != AC_OK)
+		return rc;
+	rc = pw_hash(&params, password, strlen(password), out);
+	a2gate_leave(&gate);
+	return rc;
 }
 
 int cred_failed(struct ctx *c, const char *email, const struct user *u)

@@ -14,9 +14,16 @@ int cred_check_limits(struct ctx *c, const char *email, long *retry_after);
 /*
  * Verifies password against u's stored hash, or against a dummy hash when u is NULL, so
  * both cost the same. *ok is 1 only for a match on an active account. Unsupported and
- * out-of-bounds stored hashes are logged. Returns 0, AC_EUNAVAIL or AC_EINTERNAL.
+ * out-of-bounds stored hashes are logged. The hash runs inside the Argon2 concurrency cap
+ * (argon2_gate.h). Returns 0, AC_EUNAVAIL (no free slot, or no memory) or AC_EINTERNAL.
  */
 int cred_verify(struct ctx *c, const struct user *u, const char *password, int *ok);
+/*
+ * Hashes password with the configured parameters (pw_hash) inside the Argon2 concurrency cap
+ * (argon2_gate.h). On success *out is a malloc'd stored hash the caller frees. Returns 0,
+ * AC_EUNAVAIL (no free slot, or no memory for Argon2), AC_EINVAL or AC_EINTERNAL.
+ */
+int cred_hash(struct ctx *c, const char *password, char **out);
 /* Increments both failure counters after a failed attempt and logs it. */
 int cred_failed(struct ctx *c, const char *email, const struct user *u);
 /* Deletes the login-account counter after a success. */

@@ -1,6 +1,8 @@
 /* The request pipeline every CGI shares (API.md §1.3): checks, lazy resources, handler, one response. */
 #include "endpoint.h"
+#include "drain.h"
 #include "err.h"
+#include "fcgi.h"
 #include "json.h"
 #include "log.h"
 #include "origin.h"
@@ -18,6 +20,8 @@
 #define UNSAFE_METHODS (REQ_POST | REQ_PATCH | REQ_PUT | REQ_DELETE)
 
 static volatile sig_atomic_t response_started;
+/* FastCGI mode: requests come from the socket; SIGTERM stops, SIGHUP reloads the configuration. */
+static volatile sig_atomic_t fcgi_mode, fcgi_stop, fcgi_reload;
 
 /* The per-request deadline: answer 503 if nothing was written yet, then stop. */
 static void on_deadline(int sig)
@@ -30,7 +34,9 @@ static void on_deadline(int sig)
 		"{\"error\":\"Service temporarily unavailable. Please try again later\"}";
 
 	(void)sig;
-	if (!response_started && write(STDOUT_FILENO, msg, sizeof msg - 1) < 0)
+	if (!response_started && fcgi_mode)
+		fcgi_emergency(msg, sizeof msg - 1);
+	else if (!response_started && write(STDOUT_FILENO, msg, sizeof msg - 1) < 0)
 		_exit(1);
 	_exit(0);
 }
@@ -46,7 +52,6 @@ static void process_hygiene(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_deadline;
 	sigaction(SIGALRM, &sa, NULL);
-	alarm(REQUEST_DEADLINE_S);
 }
 
 int ctx_db(struct ctx *c, struct db **out)
@@ -165,13 +170,36 @@ static int check_length(struct ctx *c, size_t *len)
 	return AC_OK;
 }
 
+/* req_read_body() for FastCGI: the body comes in FCGI_STDIN records. */
+static int fcgi_body(struct ctx *c, size_t len)
+{
+	char *buf = malloc(len + 1);
+	int rc;
+
+	if (!buf)
+		return AC_ENOMEM;
+	rc = fcgi_read_stdin(c->fcgi, buf, len, REQ_BODY_TIMEOUT_MS);
+	if (rc != AC_OK) {
+		free(buf);
+		return rc;
+	}
+	buf[len] = '\0';
+	free(c->req.body);
+	c->req.body = buf;
+	c->req.body_len = len;
+	return AC_OK;
+}
+
 /* §1.3 step 7: reads the body, then parses it when it is JSON. */
 static int read_body(struct ctx *c, size_t len)
 {
 	char err[128];
 	int rc;
 
-	rc = req_read_body(&c->req, STDIN_FILENO, len, REQ_BODY_TIMEOUT_MS);
+	if (c->fcgi)
+		rc = fcgi_body(c, len);
+	else
+		rc = req_read_body(&c->req, STDIN_FILENO, len, REQ_BODY_TIMEOUT_MS);
 	if (rc == AC_ETIMEOUT) {
 		resp_error(&c->resp, 408, "Request timeout");
 		return AC_EINVAL;
@@ -264,52 +292,184 @@ static int run(struct ctx *c)
 	return ep->handle(c);
 }
 
-int ep_main(const struct endpoint *ep)
+/* Everything between the request and its answer: leaves the final response in c->resp. */
+static void answer(struct ctx *c)
 {
-	struct ctx c;
+	const struct endpoint *ep = c->ep;
 	char err[256];
 	int rc;
 
+	if (ep->routing) {
+		rc = ep->handle(c);
+		if (rc != AC_OK) {
+			resp_reset(&c->resp);
+			resp_internal(&c->resp);
+		}
+		return;
+	}
+	if (!c->cfg) {
+		rc = cfg_load(&c->cfg, err, sizeof err);
+		if (rc != AC_OK) {
+			log_error("configuration: %s", err);
+			resp_internal(&c->resp);
+			return;
+		}
+	}
+	rc = run(c);
+	if (rc != AC_OK) {
+		resp_reset(&c->resp);
+		if (ep->session != EP_SESSION_NONE)
+			resp_header(&c->resp, "Vary", "Cookie");
+		fail_response(c, rc);
+	}
+	if (ep->cacheable && c->resp.status == 200)
+		c->resp.no_store = 0;
+}
+
+/* Frees the per-request state (the resources still in c included). */
+static void release(struct ctx *c)
+{
+	resp_reset(&c->resp);
+	cJSON_Delete(c->json);
+	user_free(c->user);
+	req_free(&c->req);
+	db_close(c->db);
+	rds_close(c->rds);
+	cfg_free(c->cfg);
+}
+
+/* resp_write() for FastCGI: the same checks, then FCGI_STDOUT records and FCGI_END_REQUEST. */
+static void fcgi_respond(struct fcgi *f, struct resp *r, int head_only)
+{
+	static const char oom[] = "Status: 500 Internal Server Error\r\n"
+				  "Content-Type: application/json\r\nContent-Length: 33\r\n"
+				  "Cache-Control: no-store\r\n\r\n"
+				  "{\"error\":\"Internal server error\"}";
+	char *out = NULL;
+	size_t len = 0;
+
+	if (r->bad_header) {
+		resp_reset(r);
+		resp_internal(r);
+	}
+	if (r->status >= 500)
+		resp_drop_cookies(r);
+	if (resp_serialize(r, head_only, &out, &len) != AC_OK) {
+		r->status = 500;
+		fcgi_finish(f, oom, head_only ? sizeof oom - 1 - 33 : sizeof oom - 1);
+		return;
+	}
+	fcgi_finish(f, out, len);
+	free(out);
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	fcgi_stop = 1;
+}
+
+static void on_reload(int sig)
+{
+	(void)sig;
+	fcgi_reload = 1;
+}
+
+/*
+ * FastCGI mode: one request per iteration, all per-request state reset. The configuration is
+ * kept for the process lifetime (reloaded on SIGHUP); the SQLite and Redis connections are
+ * kept across requests and dropped after an answer that reports a failure (5xx), so that the
+ * next request reconnects. A request that crashes or passes its deadline ends this process
+ * only: the process manager starts a new one.
+ */
+static int fcgi_main(const struct endpoint *ep)
+{
+	struct fcgi *f = fcgi_new(STDIN_FILENO);
+	struct cfg *cfg = NULL;
+	struct db *db = NULL;
+	struct rds *rds = NULL;
+	struct sigaction sa;
+
+	if (!f) {
+		log_error("fastcgi: out of memory");
+		return 1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
+	fcgi_mode = 1;
+	while (!fcgi_stop && fcgi_accept(f, &fcgi_stop) == AC_OK) {
+		struct ctx c;
+
+		if (fcgi_reload) {
+			fcgi_reload = 0;
+			db_close(db);
+			rds_close(rds);
+			cfg_free(cfg);
+			db = NULL;
+			rds = NULL;
+			cfg = NULL;
+		}
+		alarm(REQUEST_DEADLINE_S);
+		response_started = 0;
+		memset(&c, 0, sizeof c);
+		c.ep = ep;
+		c.fcgi = f;
+		c.cfg = cfg;
+		c.db = db;
+		c.rds = rds;
+		resp_init(&c.resp);
+		req_from_lookup(&c.req, fcgi_param_lookup, f);
+		answer(&c);
+		fcgi_drain_stdin(f, DRAIN_TIMEOUT_MS);
+		response_started = 1;
+		fcgi_respond(f, &c.resp, c.req.method == REQ_HEAD);
+		alarm(0);
+		if (c.resp.status >= 500) {
+			db_close(c.db);
+			rds_close(c.rds);
+			c.db = NULL;
+			c.rds = NULL;
+		}
+		db_rollback(c.db);   /* a transaction a failed step left open */
+		cfg = c.cfg;
+		db = c.db;
+		rds = c.rds;
+		c.cfg = NULL;
+		c.db = NULL;
+		c.rds = NULL;
+		release(&c);
+	}
+	db_close(db);
+	rds_close(rds);
+	cfg_free(cfg);
+	fcgi_free(f);
+	return 0;
+}
+
+int ep_main(const struct endpoint *ep)
+{
+	struct ctx c;
+
 	process_hygiene();
 	log_set_program(ep->name);
+	if (fcgi_is_listener(STDIN_FILENO))
+		return fcgi_main(ep);
+	alarm(REQUEST_DEADLINE_S);
 	memset(&c, 0, sizeof c);
 	c.ep = ep;
 	resp_init(&c.resp);
 	req_from_env(&c.req);
-
-	if (ep->routing) {
-		rc = ep->handle(&c);
-		if (rc != AC_OK) {
-			resp_reset(&c.resp);
-			resp_internal(&c.resp);
-		}
-		goto write;
-	}
-	rc = cfg_load(&c.cfg, err, sizeof err);
-	if (rc != AC_OK) {
-		log_error("configuration: %s", err);
-		resp_internal(&c.resp);
-	} else {
-		rc = run(&c);
-		if (rc != AC_OK) {
-			resp_reset(&c.resp);
-			if (ep->session != EP_SESSION_NONE)
-				resp_header(&c.resp, "Vary", "Cookie");
-			fail_response(&c, rc);
-		}
-		if (ep->cacheable && c.resp.status == 200)
-			c.resp.no_store = 0;
-	}
-write:
+	answer(&c);
+	/* mod_cgid: unread body on the stdin socket would reset the response (drain.h). */
+	drain_unread_body(STDIN_FILENO, c.req.content_length, c.req.body ? c.req.body_len : 0,
+			  DRAIN_TIMEOUT_MS);
 	response_started = 1;
 	resp_write(&c.resp, STDOUT_FILENO, c.req.method == REQ_HEAD);
-
-	resp_reset(&c.resp);
-	cJSON_Delete(c.json);
-	user_free(c.user);
-	req_free(&c.req);
-	db_close(c.db);
-	rds_close(c.rds);
-	cfg_free(c.cfg);
+	release(&c);
 	return 0;
 }

@@ -61,9 +61,14 @@ struct ctx {
 	/* lazily opened; use ctx_db()/ctx_redis() */
 	struct db *db;
 	struct rds *rds;
+	struct fcgi *fcgi;                /* the FastCGI connection; NULL under CGI */
 };
 
-/* Runs one request through the pipeline and writes the response to stdout. Returns the exit code. */
+/*
+ * Runs one request through the pipeline and writes the response to stdout. Returns the exit
+ * code. Started by a FastCGI process manager (fd 0 a listening socket), it serves requests
+ * one after the other until SIGTERM instead (fcgi.h).
+ */
 int ep_main(const struct endpoint *ep);
 
 /* The database / Redis connection, opened on first use. 0, or AC_EUNAVAIL. */

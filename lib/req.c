@@ -12,8 +12,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-static const char *env(const char *name)
+static const char *env(void *arg, const char *name)
 {
+	(void)arg;
 	return getenv(name);
 }
 
@@ -31,24 +32,32 @@ unsigned req_method_bit(const char *m)
 	return REQ_OTHER;
 }
 
-void req_from_env(struct req *r)
+void req_from_lookup(struct req *r, const char *(*get)(void *arg, const char *name), void *arg)
 {
 	memset(r, 0, sizeof *r);
-	r->method_name = env("REQUEST_METHOD");
+	r->method_name = get(arg, "REQUEST_METHOD");
 	if (!r->method_name || !*r->method_name)
 		r->method_name = "GET";
 	r->method = req_method_bit(r->method_name);
-	r->content_length = env("CONTENT_LENGTH");
-	r->content_type = env("CONTENT_TYPE");
-	r->cookie = env("HTTP_COOKIE");
-	r->path_info = env("PATH_INFO");
-	r->request_uri = env("REQUEST_URI");
-	r->origin = env("HTTP_ORIGIN");
-	r->sec_fetch_site = env("HTTP_SEC_FETCH_SITE");
-	r->host = env("HTTP_HOST");
-	r->user_agent = env("HTTP_USER_AGENT");
-	r->acr_method = env("HTTP_ACCESS_CONTROL_REQUEST_METHOD");
-	r->remote_addr = env("REMOTE_ADDR");
+	r->content_length = get(arg, "CONTENT_LENGTH");
+	r->content_type = get(arg, "CONTENT_TYPE");
+	r->cookie = get(arg, "HTTP_COOKIE");
+	r->path_info = get(arg, "PATH_INFO");
+	r->request_uri = get(arg, "REQUEST_URI");
+	r->origin = get(arg, "HTTP_ORIGIN");
+	r->sec_fetch_site = get(arg, "HTTP_SEC_FETCH_SITE");
+	r->host = get(arg, "HTTP_HOST");
+	r->user_agent = get(arg, "HTTP_USER_AGENT");
+	r->acr_method = get(arg, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
+	r->remote_addr = get(arg, "REMOTE_ADDR");
+	r->https = get(arg, "HTTPS");
+	r->forwarded_for = get(arg, "HTTP_X_FORWARDED_FOR");
+	r->forwarded_proto = get(arg, "HTTP_X_FORWARDED_PROTO");
+}
+
+void req_from_env(struct req *r)
+{
+	req_from_lookup(r, env, NULL);
 }
 
 void req_free(struct req *r)
@@ -100,7 +109,7 @@ static int client_from_xff(const char *xff, const struct cfg *cfg, struct addr_r
 void req_resolve_client(struct req *r, const struct cfg *cfg)
 {
 	struct addr_range remote, client;
-	const char *https = env("HTTPS");
+	const char *https = r->https;
 	int have = 0;
 
 	r->tls = https && (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0);
@@ -109,8 +118,8 @@ void req_resolve_client(struct req *r, const struct cfg *cfg)
 	if (!r->remote_addr || addr_parse(r->remote_addr, &remote) != AC_OK)
 		return;
 	if (is_trusted(&remote, cfg)) {
-		const char *xff = env("HTTP_X_FORWARDED_FOR");
-		const char *xfp = env("HTTP_X_FORWARDED_PROTO");
+		const char *xff = r->forwarded_for;
+		const char *xfp = r->forwarded_proto;
 
 		if (xfp && strcasecmp(xfp, "https") == 0)
 			r->tls = 1;

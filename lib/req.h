@@ -19,7 +19,7 @@ enum req_method {
 #define REQ_BODY_TIMEOUT_MS 10000
 #define REQ_UA_MAX 256
 
-/* Pointers into the environment (not owned), except body, which req_free() frees. */
+/* Pointers into the environment or the FastCGI parameters (not owned), except body, which req_free() frees. */
 struct req {
 	unsigned method;
 	const char *method_name;
@@ -34,6 +34,9 @@ struct req {
 	const char *user_agent;
 	const char *acr_method;       /* HTTP_ACCESS_CONTROL_REQUEST_METHOD */
 	const char *remote_addr;
+	const char *https;            /* HTTPS */
+	const char *forwarded_for;    /* HTTP_X_FORWARDED_FOR, used only from a trusted proxy */
+	const char *forwarded_proto;  /* HTTP_X_FORWARDED_PROTO, likewise */
 	int tls;                      /* HTTPS on/1, or a trusted proxy's X-Forwarded-Proto: https */
 	int client_known;
 	char client_ip[64];           /* canonical client address, "" when unknown */
@@ -44,6 +47,8 @@ struct req {
 
 /* Fills r from the environment. An absent REQUEST_METHOD counts as GET. */
 void req_from_env(struct req *r);
+/* Fills r like req_from_env, the variables looked up with get(arg, NAME) (FastCGI parameters). */
+void req_from_lookup(struct req *r, const char *(*get)(void *arg, const char *name), void *arg);
 /* Resolves the client address and TLS per §1.11 with cfg's trusted proxies. */
 void req_resolve_client(struct req *r, const struct cfg *cfg);
 void req_free(struct req *r);

@@ -2,7 +2,7 @@
 import json
 import unittest
 
-from harness import PASSWORD, Lighttpd, Stack
+from harness import PASSWORD, Stack, web_server
 
 NOT_LOGGED_IN = {"error": "You are not logged in. Kindly ensure you are logged in and try again"}
 
@@ -12,7 +12,7 @@ class HttpTest(unittest.TestCase):
     def setUpClass(cls):
         cls.stack = Stack()
         cls.uid = cls.stack.create_user("john@example.com")
-        cls.server = Lighttpd(cls.stack).start()
+        cls.server = web_server(cls.stack).start()
 
     @classmethod
     def tearDownClass(cls):

@@ -1,8 +1,9 @@
-"""Test harness: real redis-server, SQLite, CGI pipe runs and a real lighttpd, all on this machine.
+"""Test harness: real redis-server, SQLite, CGI pipe runs and a real lighttpd or apache2, all on this machine.
 
 Every process started here is stopped by PID. Environment knobs:
   AUTHCGI_BUILD    directory holding cgi-bin/ and bin/ (default: the repository; build/asan for ASan)
   AUTHCGI_WRAPPER  command prefix for CGI runs, e.g. valgrind (the harness fails a run it reports)
+  AUTHCGI_SERVER   lighttpd (default) or apache: the server web_server() starts for tests/http
 """
 import http.client
 import json
@@ -58,6 +59,7 @@ class Redis:
         self.sock = os.path.join(directory, "redis.sock")
         self.port = free_port() if tcp else 0
         self.proc = None
+        self.owner = None       # (uid, gid) given the socket after each start (Apache's CGI user)
 
     def start(self):
         args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
@@ -68,6 +70,8 @@ class Redis:
             os.unlink(self.sock)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: os.path.exists(self.sock) and self.ping(), what="redis")
+        if self.owner:
+            os.chown(self.sock, *self.owner)
         return self
 
     def ping(self):
@@ -239,21 +243,32 @@ class Stack:
 
 
 class Lighttpd:
-    """lighttpd started in the foreground from lighttpd.conf.sample, paths and port substituted."""
+    """lighttpd started in the foreground from lighttpd.conf.sample, paths and port substituted.
 
-    def __init__(self, stack):
+    With prefix (an installed tree, `make install`), /srv/authcgi becomes prefix.
+    """
+
+    def __init__(self, stack, prefix=None):
         self.stack = stack
+        self.prefix = prefix
         self.port = free_port()
         self.errorlog = os.path.join(stack.dir, "lighttpd-error.log")
         self.proc = None
 
+    def transform(self, conf):
+        """The sample's text before paths are substituted (LighttpdFastCGI changes it)."""
+        return conf
+
     def start(self):
         with open(os.path.join(ROOT, "lighttpd.conf.sample")) as f:
-            conf = f.read()
-        conf = conf.replace("/srv/authcgi/authcgi.conf", self.stack.config_path)
-        conf = conf.replace("/srv/authcgi/media/", self.stack.media_dir + "/")
-        conf = conf.replace("/srv/authcgi/cgi-bin/", os.path.join(BUILD, "cgi-bin") + "/")
-        conf = conf.replace("/srv/authcgi", ROOT)
+            conf = self.transform(f.read())
+        if self.prefix:
+            conf = conf.replace("/srv/authcgi", self.prefix)
+        else:
+            conf = conf.replace("/srv/authcgi/authcgi.conf", self.stack.config_path)
+            conf = conf.replace("/srv/authcgi/media/", self.stack.media_dir + "/")
+            conf = conf.replace("/srv/authcgi/cgi-bin/", os.path.join(BUILD, "cgi-bin") + "/")
+            conf = conf.replace("/srv/authcgi", ROOT)
         conf = conf.replace("server.port          = 8080", "server.port          = %d" % self.port)
         conf = conf.replace("/var/log/lighttpd/authcgi-error.log", self.errorlog)
         path = os.path.join(self.stack.dir, "lighttpd.conf")
@@ -296,6 +311,120 @@ class Lighttpd:
     def stop(self):
         stop_pid(self.proc)
         self.proc = None
+
+
+class Apache(Lighttpd):
+    """apache2 started as root in the foreground from httpd.conf.sample, paths and port substituted.
+
+    mpm "event" runs the CGIs through mod_cgid (Debian's default), "prefork" through mod_cgi
+    (default: AUTHCGI_APACHE_MPM, else event). Apache runs its CGIs as the sample's User, so the
+    stack directory is given to that user, and a copy of the build's cgi-bin, www and errors is
+    laid out there as an installation (the repository itself may be unreadable to that user).
+    With prefix (an installed tree, `make install`), /srv/authcgi becomes prefix and nothing is
+    copied: the caller puts the configuration at prefix/authcgi.conf.
+    """
+
+    def __init__(self, stack, mpm=None, prefix=None):
+        super().__init__(stack, prefix)
+        self.mpm = mpm or os.environ.get("AUTHCGI_APACHE_MPM", "event")
+        self.errorlog = os.path.join(stack.dir, "apache-error.log")
+        self.accesslog = os.path.join(stack.dir, "apache-access.log")
+        self.conf_path = os.path.join(stack.dir, "httpd.conf")
+
+    def _layout(self):
+        srv = os.path.join(self.stack.dir, "srv")
+        if os.path.isdir(srv):
+            return srv
+        os.makedirs(os.path.join(srv, "cgi-bin"))
+        os.makedirs(os.path.join(srv, "run"))
+        for name in os.listdir(os.path.join(BUILD, "cgi-bin")):
+            if name.endswith(".cgi"):
+                shutil.copy2(os.path.join(BUILD, "cgi-bin", name), os.path.join(srv, "cgi-bin"))
+        for d in ("www", "errors"):
+            shutil.copytree(os.path.join(ROOT, d), os.path.join(srv, d))
+        return srv
+
+    def config(self):
+        with open(os.path.join(ROOT, "httpd.conf.sample")) as f:
+            conf = f.read()
+        if self.prefix:
+            conf = conf.replace("/srv/authcgi", self.prefix)
+        else:
+            conf = conf.replace("/srv/authcgi/authcgi.conf", self.stack.config_path)
+            conf = conf.replace("/srv/authcgi/media", self.stack.media_dir)
+            conf = conf.replace("/srv/authcgi", self._layout())
+        conf = conf.replace(":8080", ":%d" % self.port)
+        conf = conf.replace("/var/log/apache2/authcgi-error.log", self.errorlog)
+        conf = conf.replace("/var/log/apache2/authcgi-access.log", self.accesslog)
+        return conf
+
+    def start(self):
+        import pwd
+        import re
+        conf = self.config()
+        with open(self.conf_path, "w") as f:
+            f.write(conf)
+        user = pwd.getpwnam(re.search(r"^User\s+(\S+)", conf, re.M).group(1))
+        owner = (user.pw_uid, user.pw_gid)
+        for top in [self.stack.dir] + ([self.prefix] if self.prefix else []):
+            os.chown(top, *owner)
+            for base, dirs, files in os.walk(top):
+                for name in dirs + files:
+                    os.chown(os.path.join(base, name), *owner, follow_symlinks=False)
+        if self.stack.redis:
+            self.stack.redis.owner = owner
+        if self.prefix:
+            os.makedirs(os.path.join(self.prefix, "run"), exist_ok=True)
+        args = ["apache2", "-f", self.conf_path, "-DFOREGROUND"]
+        if self.mpm == "prefork":
+            args += ["-D", "AUTHCGI_PREFORK"]
+        with open(self.errorlog, "ab") as log:
+            # Its own session: prefork stops by signalling its whole process group.
+            self.proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError("apache2 exited %d:\n%s" % (self.proc.returncode, self.log()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, what="apache2")
+        return self
+
+
+class LighttpdFastCGI(Lighttpd):
+    """lighttpd with the sample's FastCGI block enabled: every program runs as a long-lived
+    FastCGI responder (lib/fcgi.c) spawned by mod_fastcgi, its socket in the stack directory.
+    Programs run from the build keep the configuration they read at start: a test that changes
+    the configuration file must restart the server (or send the programs SIGHUP)."""
+
+    def transform(self, conf):
+        import re
+        conf = conf.replace('"mod_cgi",', '"mod_cgi", "mod_fastcgi",', 1)
+        conf = re.sub(r"^\s*cgi\.assign = .*\n", "", conf, flags=re.M)
+        lines = []
+        for line in conf.split("\n"):
+            if line.startswith("#FCGI "):
+                line = line[len("#FCGI "):]
+                m = re.search(r'"bin-path" => "/srv/authcgi/cgi-bin/([^"]+)"', line)
+                cgi_dir = os.path.join(self.prefix, "cgi-bin") if self.prefix else os.path.join(BUILD, "cgi-bin")
+                if m and not os.path.exists(os.path.join(cgi_dir, m.group(1))):
+                    continue
+            lines.append(line)
+        return "\n".join(lines).replace("/srv/authcgi/run/", os.path.join(self.stack.dir, "fcgi-"))
+
+
+def web_server(stack, **kw):
+    """The web server the HTTP tests run against: AUTHCGI_SERVER=apache, lighttpd-fastcgi or
+    lighttpd (default)."""
+    if os.environ.get("AUTHCGI_SERVER", "lighttpd") == "apache":
+        return Apache(stack, **kw)
+    if os.environ.get("AUTHCGI_SERVER") == "lighttpd-fastcgi":
+        return LighttpdFastCGI(stack, **kw)
+    return Lighttpd(stack, **kw)
 
 
 class HttpResponse:

@@ -1,0 +1,387 @@
+/* update-user (API.md §7.10): the multipart form, the validation table, the one-transaction update. */
+#include "profile.h"
+#include "crypto.h"
+#include "err.h"
+#include "log.h"
+#include "mp.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define F_THUMBNAIL PF__MAX   /* the sixth form name */
+
+static const char *const names[PF__MAX + 1] = {
+	"first_name", "last_name", "phone_number", "birth_date", "github_link", "thumbnail",
+};
+
+/* The table of each text field's column: 0 users_user, 1 user_profile. */
+static const int in_profile[PF__MAX] = { 0, 0, 1, 1, 1 };
+
+static const char MSG_NOT_MULTIPART[] = "The request body must be multipart/form-data";
+static const char MSG_MALFORMED[] = "Malformed multipart body";
+static const char MSG_TOO_MANY[] = "Too many form fields";
+static const char MSG_UNKNOWN[] = "Unknown form field";
+static const char MSG_DUPLICATE[] = "Duplicate form field";
+static const char MSG_NOT_TEXT[] = "Form fields must be valid UTF-8 text";
+static const char MSG_NOT_IMAGE[] =
+	"Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
+
+const char *profile_field_name(enum profile_field f)
+{
+	return (int)f >= 0 && (int)f < PF__MAX ? names[f] : NULL;
+}
+
+static int fail(struct profile_err *e, int status, const char *msg)
+{
+	e->status = status;
+	snprintf(e->msg, sizeof e->msg, "%s", msg);
+	return AC_EINVAL;
+}
+
+static int field_index(const struct mp_part *p)
+{
+	for (int i = 0; i <= PF__MAX; i++)
+		if (p->name_len == strlen(names[i]) && memcmp(p->name, names[i], p->name_len) == 0)
+			return i;
+	return -1;
+}
+
+static int is_text(const struct mp_part *p, int idx)
+{
+	return idx != F_THUMBNAIL || !p->has_filename;
+}
+
+int profile_parse(const char *content_type, const char *body, size_t len, struct profile_form *f,
+		  struct profile_err *err)
+{
+	char boundary[MP_BOUNDARY_MAX + 1];
+	struct mp_part parts[PROFILE_MAX_PARTS], p;
+	int idx[PROFILE_MAX_PARTS];
+	size_t n = 0;
+	struct mp m;
+	int r;
+
+	memset(f, 0, sizeof *f);
+	memset(err, 0, sizeof *err);
+	if (mp_boundary(content_type, boundary) != AC_OK)
+		return fail(err, 400, MSG_NOT_MULTIPART);
+	mp_init(&m, boundary, body, len);
+	while ((r = mp_next(&m, &p)) == 1) {
+		if (n < PROFILE_MAX_PARTS)
+			parts[n] = p;
+		n++;
+	}
+	if (r < 0)
+		return fail(err, 400, MSG_MALFORMED);
+	if (n > PROFILE_MAX_PARTS)
+		return fail(err, 400, MSG_TOO_MANY);
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = field_index(&parts[i]);
+		if (idx[i] < 0)
+			return fail(err, 400, MSG_UNKNOWN);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (idx[i] == idx[j])
+				return fail(err, 400, MSG_DUPLICATE);
+	for (size_t i = 0; i < n; i++)
+		if (is_text(&parts[i], idx[i]) &&
+		    (!utf8_valid(parts[i].data, parts[i].data_len) ||
+		     memchr(parts[i].data, '\0', parts[i].data_len)))
+			return fail(err, 400, MSG_NOT_TEXT);
+	for (size_t i = 0; i < n; i++) {
+		const struct mp_part *q = &parts[i];
+
+		if (q->data_len == 0)
+			continue; /* "" leaves a field unchanged; an empty file is no thumbnail */
+		if (idx[i] < PF__MAX) {
+			f->text[idx[i]] = q->data;
+			f->text_len[idx[i]] = q->data_len;
+		} else if (!q->has_filename) {
+			f->thumb = q->data;
+			f->thumb_len = q->data_len;
+			f->thumb_is_text = 1;
+		} else if (q->filename_len > 0) {
+			f->thumb = q->data;
+			f->thumb_len = q->data_len;
+			f->thumb_filename = q->filename;
+			f->thumb_filename_len = q->filename_len;
+		}
+	}
+	return AC_OK;
+}
+
+int profile_form_empty(const struct profile_form *f)
+{
+	for (int i = 0; i < PF__MAX; i++)
+		if (f->text[i])
+			return 0;
+	return f->thumb == NULL;
+}
+
+static int digits(const char *s, size_t n, unsigned *out)
+{
+	*out = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*out = *out * 10 + (unsigned)(s[i] - '0');
+	}
+	return 1;
+}
+
+int profile_date_ok(const char *s, size_t len)
+{
+	static const unsigned mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, m, d, max;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
+	    !digits(s + 8, 2, &d))
+		return 0;
+	if (y < 1 || m < 1 || m > 12 || d < 1)
+		return 0;
+	max = mdays[m - 1];
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		max = 29;
+	return d <= max;
+}
+
+/* The code point at s[*i] of valid UTF-8; advances *i. */
+static unsigned long next_cp(const unsigned char *s, size_t len, size_t *i)
+{
+	unsigned long cp = s[*i];
+	size_t n = cp < 0x80 ? 0 : cp < 0xE0 ? 1 : cp < 0xF0 ? 2 : 3;
+
+	if (n)
+		cp &= 0x3F >> n;
+	(*i)++;
+	for (size_t k = 0; k < n && *i < len; k++, (*i)++)
+		cp = cp << 6 | (s[*i] & 0x3F);
+	return cp;
+}
+
+/* Control characters (C0, DEL, C1) and the Unicode white space characters. */
+static int space_or_control(unsigned long c)
+{
+	return c <= 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+	       c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+int profile_github_link_ok(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, rest;
+
+	if (utf8_chars(s, len) > 20000)
+		return 0;
+	if (len >= 7 && strncasecmp(s, "http://", 7) == 0)
+		rest = 7;
+	else if (len >= 8 && strncasecmp(s, "https://", 8) == 0)
+		rest = 8;
+	else
+		return 0;
+	if (rest >= len || s[rest] == '/' || s[rest] == '?' || s[rest] == '#')
+		return 0;
+	while (i < len)
+		if (space_or_control(next_cp(u, len, &i)))
+			return 0;
+	return 1;
+}
+
+int profile_validate(const struct profile_form *f, unsigned long thumbnail_max_bytes,
+		     struct img_info *img, struct profile_err *err)
+{
+	static const size_t max_chars[PF__MAX] = { 150, 150, 20, 0, 0 };
+	char msg[PROFILE_MSG_MAX];
+
+	memset(img, 0, sizeof *img);
+	memset(err, 0, sizeof *err);
+	for (int i = 0; i < PF__MAX; i++) {
+		const char *s = f->text[i];
+		size_t n = f->text_len[i];
+
+		if (!s)
+			continue;
+		if (max_chars[i] && utf8_chars(s, n) > max_chars[i]) {
+			snprintf(msg, sizeof msg, "%s must be at most %zu characters", names[i], max_chars[i]);
+			return fail(err, 400, msg);
+		}
+		if (i == PF_BIRTH_DATE && !profile_date_ok(s, n))
+			return fail(err, 400, "birth_date must be a valid date in the format YYYY-MM-DD");
+		if (i == PF_GITHUB_LINK && !profile_github_link_ok(s, n))
+			return fail(err, 400, "github_link must be an http or https URL");
+	}
+	if (!f->thumb)
+		return AC_OK;
+	if (f->thumb_len > thumbnail_max_bytes) {
+		snprintf(msg, sizeof msg, "The thumbnail must not be larger than %lu bytes",
+			 thumbnail_max_bytes);
+		return fail(err, 413, msg);
+	}
+	if (f->thumb_is_text || img_sniff(f->thumb, f->thumb_len, img) != AC_OK)
+		return fail(err, 400, MSG_NOT_IMAGE);
+	return AC_OK;
+}
+
+/* Runs st to completion; returns 0 and the change count, or the mapped db error. */
+static int step_done(struct db *db, sqlite3_stmt *st, const char *what, int *changes)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, what);
+	if (changes)
+		*changes = sqlite3_changes(db_handle(db));
+	return AC_OK;
+}
+
+/* The current thumbnail (malloc'd or NULL) of the user row; AC_ENOTFOUND without the row. */
+static int read_thumbnail(struct db *db, const char *hex, char **out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	rc = db_prepare(db, "SELECT thumbnail FROM users_user WHERE id = ?1", &st);
+	if (rc != AC_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		rc = AC_OK;
+		if (t && !(*out = strdup((const char *)t)))
+			rc = AC_ENOMEM;
+	} else if (rc == SQLITE_DONE) {
+		rc = AC_ENOTFOUND;
+	} else {
+		rc = db_fail(db, rc, "select thumbnail");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void bind_field(sqlite3_stmt *st, int k, const struct profile_form *f, int i)
+{
+	sqlite3_bind_text(st, k, f->text[i], (int)f->text_len[i], SQLITE_STATIC);
+}
+
+/* UPDATE users_user SET <given columns> WHERE id = ?. */
+static int update_user(struct db *db, const char *hex, const struct profile_form *f,
+		       const char *new_thumbnail)
+{
+	char sql[160];
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int k = 0, rc, changes = 0;
+
+	n += (size_t)snprintf(sql, sizeof sql, "UPDATE users_user SET ");
+	for (int i = 0; i <= PF__MAX; i++) {
+		if (i < PF__MAX ? !f->text[i] || in_profile[i] : !new_thumbnail)
+			continue;
+		k++;
+		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%d", k > 1 ? ", " : "",
+				      names[i], k);
+	}
+	if (k == 0)
+		return AC_OK;
+	snprintf(sql + n, sizeof sql - n, " WHERE id = ?%d", k + 1);
+	rc = db_prepare(db, sql, &st);
+	if (rc != AC_OK)
+		return rc;
+	k = 0;
+	for (int i = 0; i < PF__MAX; i++)
+		if (f->text[i] && !in_profile[i])
+			bind_field(st, ++k, f, i);
+	if (new_thumbnail)
+		sqlite3_bind_text(st, ++k, new_thumbnail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k + 1, hex, -1, SQLITE_STATIC);
+	rc = step_done(db, st, "update users_user", &changes);
+	if (rc == AC_OK && changes != 1)
+		rc = AC_ENOTFOUND;
+	return rc;
+}
+
+/* UPDATE user_profile SET <given columns>; a user without a profile row gets one. */
+static int update_profile(struct db *db, const char *hex, const struct profile_form *f)
+{
+	char sql[200], pid[37], pid_hex[33];
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int k = 0, rc, changes = 0;
+
+	n += (size_t)snprintf(sql, sizeof sql, "UPDATE user_profile SET ");
+	for (int i = 0; i < PF__MAX; i++) {
+		if (!f->text[i] || !in_profile[i])
+			continue;
+		k++;
+		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%d", k > 1 ? ", " : "",
+				      names[i], k);
+	}
+	if (k == 0)
+		return AC_OK;
+	snprintf(sql + n, sizeof sql - n, " WHERE user_id = ?%d", k + 1);
+	rc = db_prepare(db, sql, &st);
+	if (rc != AC_OK)
+		return rc;
+	k = 0;
+	for (int i = 0; i < PF__MAX; i++)
+		if (f->text[i] && in_profile[i])
+			bind_field(st, ++k, f, i);
+	sqlite3_bind_text(st, k + 1, hex, -1, SQLITE_STATIC);
+	rc = step_done(db, st, "update user_profile", &changes);
+	if (rc != AC_OK || changes > 0)
+		return rc;
+
+	if (sec_uuid4(pid) != AC_OK || sec_uuid_to_db(pid, pid_hex) != AC_OK)
+		return AC_EINTERNAL;
+	rc = db_prepare(db,
+			"INSERT INTO user_profile (id, phone_number, github_link, birth_date, user_id) "
+			"VALUES (?1, ?2, ?3, ?4, ?5)",
+			&st);
+	if (rc != AC_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, pid_hex, -1, SQLITE_STATIC);
+	if (f->text[PF_PHONE_NUMBER])
+		bind_field(st, 2, f, PF_PHONE_NUMBER);
+	if (f->text[PF_GITHUB_LINK])
+		bind_field(st, 3, f, PF_GITHUB_LINK);
+	if (f->text[PF_BIRTH_DATE])
+		bind_field(st, 4, f, PF_BIRTH_DATE);
+	sqlite3_bind_text(st, 5, hex, -1, SQLITE_STATIC);
+	return step_done(db, st, "insert user_profile", NULL);
+}
+
+int profile_update(struct db *db, const char *user_id, const struct profile_form *f,
+		   const char *new_thumbnail, char **old_thumbnail)
+{
+	char hex[33], *old = NULL;
+	int rc;
+
+	if (old_thumbnail)
+		*old_thumbnail = NULL;
+	if (sec_uuid_to_db(user_id, hex) != AC_OK)
+		return AC_ENOTFOUND;
+	rc = db_begin(db);
+	if (rc != AC_OK)
+		return rc;
+	rc = read_thumbnail(db, hex, &old);
+	if (rc == AC_OK)
+		rc = update_user(db, hex, f, new_thumbnail);
+	if (rc == AC_OK)
+		rc = update_profile(db, hex, f);
+	if (rc == AC_OK)
+		rc = db_commit(db);
+	else
+		db_rollback(db);
+	if (rc == AC_OK && new_thumbnail && old_thumbnail)
+		*old_thumbnail = old;
+	else
+		free(old);
+	return rc;
+}
