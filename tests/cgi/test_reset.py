@@ -503,3 +503,47 @@ class PasswordChangeTest(ResetBase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RedisFailsAfterCommitTest(ResetBase):
+    """Redis refusing DEL (an ACL) makes the session cleanup fail after the password commit."""
+
+    def setUp(self):
+        super().setUp()
+        r, self.cookie = self.stack.login(EMAIL)
+        self.assertEqual(r.status, 200)
+
+    def refuse_del(self, refuse):
+        self.assertEqual(self.stack.redis.cli("ACL", "SETUSER", "default",
+                                              "-del" if refuse else "+del"), "OK")
+
+    def test_reset_still_answers_200_and_old_sessions_are_unusable(self):
+        pw_before = self.row()[0]
+        token = "%s:%s" % (uidb64(self.uid), self.token("form"))
+        self.refuse_del(True)
+        try:
+            r = self.post("change-user-password", {"token": token, "password": NEW_PASSWORD})
+        finally:
+            self.refuse_del(False)
+        self.assertEqual(r.status, 200)
+        self.assertNotEqual(self.row()[0], pw_before)
+        self.assertEqual(len(self.stack.redis.keys("auth:sess:*")), 1)   # not deleted...
+        r = self.stack.cgi("current-user", "GET", env={"HTTP_COOKIE": "sessionid=" + self.cookie})
+        self.assertEqual(r.status, 401)                                   # ...but unusable
+
+    def test_logged_in_change_answers_503_without_cookie_and_the_password_holds(self):
+        pw_before = self.row()[0]
+        self.refuse_del(True)
+        try:
+            r = self.post("password-change", {"current_password": PASSWORD,
+                                              "new_password": NEW_PASSWORD},
+                          env={"HTTP_COOKIE": "sessionid=" + self.cookie})
+        finally:
+            self.refuse_del(False)
+        self.assertEqual(r.status, 503)
+        self.assertEqual(r.all("Set-Cookie"), [])
+        self.assertNotEqual(self.row()[0], pw_before)
+        r = self.stack.cgi("current-user", "GET", env={"HTTP_COOKIE": "sessionid=" + self.cookie})
+        self.assertEqual(r.status, 401)
+        r, token = self.stack.login(EMAIL, NEW_PASSWORD)
+        self.assertEqual(r.status, 200)
