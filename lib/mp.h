@@ -23,7 +23,10 @@ struct mp_part {
 	size_t data_len;
 };
 
-/* The parser state: a cursor over one complete body. No allocation; nothing to free. */
+/*
+ * The parser state: a cursor over one complete body that only moves forward, handing out
+ * one part per call. No allocation and nothing to free; O(1) state besides the buffer.
+ */
 struct mp {
 	char delim[MP_BOUNDARY_MAX + 5]; /* "\r\n--" boundary */
 	size_t delim_len;
