@@ -1,5 +1,6 @@
 /* Renders the three e-mails of API.md §6.3 from the embedded lib/mail/ templates. */
 #include "mailmsg.h"
+#include "buf.h"
 #include "err.h"
 #include "timefmt.h"
 
@@ -7,49 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int err;   /* first error, sticky */
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (n > MAILMSG_MAX_BYTES - b->len) {
-		b->err = AC_EBOUNDS;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->err = AC_ENOMEM;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_add_html(struct sbuf *b, const char *s)
+static void buf_add_html(struct buf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': sb_add(b, "&amp;", 5); break;
-		case '<': sb_add(b, "&lt;", 4); break;
-		case '>': sb_add(b, "&gt;", 4); break;
-		case '"': sb_add(b, "&quot;", 6); break;
-		case '\'': sb_add(b, "&#x27;", 6); break;
-		default: sb_add(b, s, 1); break;
+		case '&': buf_add(b, "&amp;", 5); break;
+		case '<': buf_add(b, "&lt;", 4); break;
+		case '>': buf_add(b, "&gt;", 4); break;
+		case '"': buf_add(b, "&quot;", 6); break;
+		case '\'': buf_add(b, "&#x27;", 6); break;
+		default: buf_add(b, s, 1); break;
 		}
 	}
 }
@@ -75,7 +43,7 @@ const char *mailmsg_template(const char *name)
 int mailmsg_render(const char *tmpl, const struct mailmsg_var *vars, size_t nvars, int html,
 		   char **out)
 {
-	struct sbuf b = { 0 };
+	struct buf b = BUF_INIT(MAILMSG_MAX_BYTES);
 	const char *p = tmpl;
 
 	*out = NULL;
@@ -84,10 +52,10 @@ int mailmsg_render(const char *tmpl, const struct mailmsg_var *vars, size_t nvar
 		const struct mailmsg_var *v = NULL;
 
 		if (!open) {
-			sb_add(&b, p, strlen(p));
+			buf_add(&b, p, strlen(p));
 			break;
 		}
-		sb_add(&b, p, (size_t)(open - p));
+		buf_add(&b, p, (size_t)(open - p));
 		close = strstr(open + 2, "}}");
 		if (!close) {
 			b.err = b.err ? b.err : AC_EINVAL;
@@ -106,19 +74,12 @@ int mailmsg_render(const char *tmpl, const struct mailmsg_var *vars, size_t nvar
 			break;
 		}
 		if (html)
-			sb_add_html(&b, v->value);
+			buf_add_html(&b, v->value);
 		else
-			sb_add(&b, v->value, strlen(v->value));
+			buf_add(&b, v->value, strlen(v->value));
 		p = close + 2;
 	}
-	if (!b.err && !b.p)
-		sb_add(&b, "", 0);
-	if (b.err) {
-		free(b.p);
-		return b.err;
-	}
-	*out = b.p;
-	return AC_OK;
+	return buf_finish(&b, out, NULL);
 }
 
 void mailmsg_lifetime(unsigned seconds, char out[32])

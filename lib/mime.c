@@ -1,6 +1,7 @@
 /* Assembles the RFC 5322 e-mail of API.md §6.2: headers, RFC 2047 words, multipart/alternative, QP parts. */
 #include "mime.h"
 #include "crypto.h"
+#include "buf.h"
 #include "err.h"
 #include "timefmt.h"
 
@@ -12,56 +13,6 @@
 #define FROM_MAX 512
 #define SUBJECT_MAX 255         /* characters, as varchar(255) */
 #define WORD_BYTES 42           /* UTF-8 bytes per encoded-word: 56 base64 + 12 = 68 characters */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->err = AC_ENOMEM;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* Hands the buffer over (an empty string rather than NULL) or frees it on error. */
-static int sb_finish(struct sbuf *b, char **out, size_t *outlen)
-{
-	if (!b->err && !b->p)
-		sb_add(b, "", 0);
-	if (b->err) {
-		free(b->p);
-		*out = NULL;
-		return b->err;
-	}
-	*out = b->p;
-	if (outlen)
-		*outlen = b->len;
-	return AC_OK;
-}
 
 static int has_ctl(const char *s)
 {
@@ -151,7 +102,7 @@ int mime_addr_spec(const char *from, char out[MIME_ADDR_MAX + 1])
 	return AC_OK;
 }
 
-static void base64(const unsigned char *in, size_t n, struct sbuf *b)
+static void base64(const unsigned char *in, size_t n, struct buf *b)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char q[4];
@@ -167,11 +118,11 @@ static void base64(const unsigned char *in, size_t n, struct sbuf *b)
 		q[1] = tab[(v >> 12) & 63];
 		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
 		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		sb_add(b, q, 4);
+		buf_add(b, q, 4);
 	}
 }
 
-static void encoded_words(const char *s, size_t n, struct sbuf *b)
+static void encoded_words(const char *s, size_t n, struct buf *b)
 {
 	size_t i = 0;
 
@@ -188,10 +139,10 @@ static void encoded_words(const char *s, size_t n, struct sbuf *b)
 				k = back;
 		}
 		if (i)
-			sb_str(b, "\r\n ");
-		sb_str(b, "=?utf-8?B?");
+			buf_str(b, "\r\n ");
+		buf_str(b, "=?utf-8?B?");
 		base64((const unsigned char *)s + i, k, b);
-		sb_str(b, "?=");
+		buf_str(b, "?=");
 		i += k;
 	}
 }
@@ -205,7 +156,7 @@ static int needs_words(const char *s, size_t n)
 }
 
 /* ASCII text folded before a space whenever a line would pass 78 characters. */
-static void folded(const char *s, size_t n, size_t col, struct sbuf *b)
+static void folded(const char *s, size_t n, size_t col, struct buf *b)
 {
 	size_t i = 0;
 	int first = 1;
@@ -217,14 +168,14 @@ static void folded(const char *s, size_t n, size_t col, struct sbuf *b)
 			j++;
 		if (!first) {
 			if (col + 1 + (j - i) > 78 && col > 1) {
-				sb_str(b, "\r\n ");
+				buf_str(b, "\r\n ");
 				col = 1;
 			} else {
-				sb_str(b, " ");
+				buf_str(b, " ");
 				col++;
 			}
 		}
-		sb_add(b, s + i, j - i);
+		buf_add(b, s + i, j - i);
 		col += j - i;
 		first = 0;
 		i = j + 1;
@@ -233,7 +184,7 @@ static void folded(const char *s, size_t n, size_t col, struct sbuf *b)
 
 int mime_encode_header(const char *value, size_t name_len, char **out)
 {
-	struct sbuf b = { 0 };
+	struct buf b = BUF_INIT(0);
 	size_t n;
 
 	*out = NULL;
@@ -244,11 +195,11 @@ int mime_encode_header(const char *value, size_t name_len, char **out)
 		encoded_words(value, n, &b);
 	else
 		folded(value, n, name_len, &b);
-	return sb_finish(&b, out, NULL);
+	return buf_finish(&b, out, NULL);
 }
 
 /* The From field value: the address alone, or a display name (plain, quoted or encoded) and <addr>. */
-static int from_value(const char *from, struct sbuf *b)
+static int from_value(const char *from, struct buf *b)
 {
 	const char *name, *addr;
 	size_t nl, al;
@@ -277,30 +228,30 @@ static int from_value(const char *from, struct sbuf *b)
 		nl = k;
 	}
 	if (nl == 0) {
-		sb_add(b, addr, al);
+		buf_add(b, addr, al);
 	} else if (needs_words(nm, nl)) {
 		encoded_words(nm, nl, b);
-		sb_str(b, " <");
-		sb_add(b, addr, al);
-		sb_str(b, ">");
+		buf_str(b, " <");
+		buf_add(b, addr, al);
+		buf_str(b, ">");
 	} else {
 		for (size_t i = 0; i < nl; i++)
 			if (strchr("()<>[]:;@\\,.\"", nm[i]))
 				special = 1;
 		if (special) {
-			sb_str(b, "\"");
+			buf_str(b, "\"");
 			for (size_t i = 0; i < nl; i++) {
 				if (nm[i] == '"' || nm[i] == '\\')
-					sb_str(b, "\\");
-				sb_add(b, nm + i, 1);
+					buf_str(b, "\\");
+				buf_add(b, nm + i, 1);
 			}
-			sb_str(b, "\"");
+			buf_str(b, "\"");
 		} else {
-			sb_add(b, nm, nl);
+			buf_add(b, nm, nl);
 		}
-		sb_str(b, " <");
-		sb_add(b, addr, al);
-		sb_str(b, ">");
+		buf_str(b, " <");
+		buf_add(b, addr, al);
+		buf_str(b, ">");
 	}
 	free(nm);
 	return AC_OK;
@@ -346,7 +297,7 @@ int mime_message_id(const char *from, time_t now, char out[MIME_MSGID_MAX])
 int mime_qp_encode(const char *in, size_t len, char **out, size_t *outlen)
 {
 	static const char hexd[] = "0123456789ABCDEF";
-	struct sbuf b = { 0 };
+	struct buf b = BUF_INIT(0);
 	size_t col = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -358,7 +309,7 @@ int mime_qp_encode(const char *in, size_t len, char **out, size_t *outlen)
 		if (c == '\n' || (c == '\r' && next < len && in[next] == '\n')) {
 			if (c == '\r')
 				i++;
-			sb_str(&b, "\r\n");
+			buf_str(&b, "\r\n");
 			col = 0;
 			continue;
 		}
@@ -375,29 +326,29 @@ int mime_qp_encode(const char *in, size_t len, char **out, size_t *outlen)
 		}
 		/* 76 characters per line at most, counting the '=' of a soft break */
 		if (col + tl > (last ? 76u : 75u)) {
-			sb_str(&b, "=\r\n");
+			buf_str(&b, "=\r\n");
 			col = 0;
 		}
-		sb_add(&b, tok, tl);
+		buf_add(&b, tok, tl);
 		col += tl;
 	}
-	return sb_finish(&b, out, outlen);
+	return buf_finish(&b, out, outlen);
 }
 
-static void part(struct sbuf *b, const char *boundary, const char *type, const char *qp)
+static void part(struct buf *b, const char *boundary, const char *type, const char *qp)
 {
-	sb_str(b, "--");
-	sb_str(b, boundary);
-	sb_str(b, "\r\nContent-Type: ");
-	sb_str(b, type);
-	sb_str(b, "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
-	sb_str(b, qp);
-	sb_str(b, "\r\n");
+	buf_str(b, "--");
+	buf_str(b, boundary);
+	buf_str(b, "\r\nContent-Type: ");
+	buf_str(b, type);
+	buf_str(b, "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+	buf_str(b, qp);
+	buf_str(b, "\r\n");
 }
 
 int mime_build(const struct mime_mail *m, char **out, size_t *outlen)
 {
-	struct sbuf b = { 0 };
+	struct buf b = BUF_INIT(0);
 	char date[TM_BUF], boundary[64], hex[33], *subj = NULL, *qt = NULL, *qh = NULL;
 	unsigned char rnd[16];
 	size_t tl, hl;
@@ -426,7 +377,7 @@ int mime_build(const struct mime_mail *m, char **out, size_t *outlen)
 	snprintf(boundary, sizeof boundary, "=_authcgi_%s", hex);
 	tm_rfc5322(m->date, date);
 
-	sb_str(&b, "From: ");
+	buf_str(&b, "From: ");
 	rc = from_value(m->from, &b);
 	if (rc == AC_OK)
 		rc = mime_qp_encode(m->text, tl, &qt, NULL);
@@ -438,24 +389,24 @@ int mime_build(const struct mime_mail *m, char **out, size_t *outlen)
 		free(b.p);
 		return rc;
 	}
-	sb_str(&b, "\r\nTo: ");
-	sb_str(&b, m->to);
-	sb_str(&b, "\r\nSubject: ");
-	sb_str(&b, subj);
-	sb_str(&b, "\r\nDate: ");
-	sb_str(&b, date);
-	sb_str(&b, "\r\nMessage-ID: ");
-	sb_str(&b, m->message_id);
-	sb_str(&b, "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary=\"");
-	sb_str(&b, boundary);
-	sb_str(&b, "\"\r\n\r\n");
+	buf_str(&b, "\r\nTo: ");
+	buf_str(&b, m->to);
+	buf_str(&b, "\r\nSubject: ");
+	buf_str(&b, subj);
+	buf_str(&b, "\r\nDate: ");
+	buf_str(&b, date);
+	buf_str(&b, "\r\nMessage-ID: ");
+	buf_str(&b, m->message_id);
+	buf_str(&b, "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary=\"");
+	buf_str(&b, boundary);
+	buf_str(&b, "\"\r\n\r\n");
 	part(&b, boundary, "text/plain", qt);
 	part(&b, boundary, "text/html", qh);
-	sb_str(&b, "--");
-	sb_str(&b, boundary);
-	sb_str(&b, "--\r\n");
+	buf_str(&b, "--");
+	buf_str(&b, boundary);
+	buf_str(&b, "--\r\n");
 	free(subj);
 	free(qt);
 	free(qh);
-	return sb_finish(&b, out, outlen);
+	return buf_finish(&b, out, outlen);
 }

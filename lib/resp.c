@@ -1,5 +1,6 @@
 /* The HTTP response: built in memory, header values checked, written once as a CGI response. */
 #include "resp.h"
+#include "buf.h"
 #include "err.h"
 #include "log.h"
 
@@ -213,48 +214,17 @@ const char *resp_reason(int status)
 	}
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 1024) + n;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
 static void line(struct buf *b, const char *name, const char *value)
 {
-	puts_(b, name);
-	puts_(b, ": ");
-	puts_(b, value);
-	puts_(b, "\r\n");
+	buf_str(b, name);
+	buf_str(b, ": ");
+	buf_str(b, value);
+	buf_str(b, "\r\n");
 }
 
 int resp_serialize(const struct resp *r, int head_only, char **out, size_t *outlen)
 {
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT(0);
 	char tmp[64];
 
 	snprintf(tmp, sizeof tmp, "%d %s", r->status, resp_reason(r->status));
@@ -273,16 +243,10 @@ int resp_serialize(const struct resp *r, int head_only, char **out, size_t *outl
 		line(&b, r->headers[i].name, r->headers[i].value);
 	for (size_t i = 0; i < r->n_cookies; i++)
 		line(&b, "Set-Cookie", r->cookies[i]);
-	puts_(&b, "\r\n");
+	buf_str(&b, "\r\n");
 	if (r->body && !head_only)
-		put(&b, r->body, r->body_len);
-	if (b.oom) {
-		free(b.p);
-		return AC_ENOMEM;
-	}
-	*out = b.p;
-	*outlen = b.len;
-	return AC_OK;
+		buf_add(&b, r->body, r->body_len);
+	return buf_finish(&b, out, outlen);
 }
 
 static int write_all(int fd, const char *p, size_t n)
