@@ -98,21 +98,8 @@ class Redis:
         return "unix://" + self.sock
 
 
-class Response:
-    def __init__(self, raw, stderr="", returncode=0):
-        self.raw = raw
-        self.stderr = stderr
-        self.returncode = returncode
-        head, sep, body = raw.partition(b"\r\n\r\n")
-        if not sep:
-            raise AssertionError("no blank line after the CGI headers: %r" % raw[:200])
-        self.body = body
-        self.headers = []
-        for line in head.decode("latin-1").split("\r\n"):
-            name, _, value = line.partition(": ")
-            self.headers.append((name, value))
-        status = self.header("Status")
-        self.status = int(status.split()[0]) if status else 200
+class _Answer:
+    """Header and body accessors shared by CGI and HTTP responses (headers: list of pairs)."""
 
     def header(self, name):
         for n, v in self.headers:
@@ -132,6 +119,24 @@ class Response:
             if v.startswith(name + "="):
                 return v.split(";")[0].split("=", 1)[1]
         return None
+
+
+class Response(_Answer):
+    def __init__(self, raw, stderr="", returncode=0):
+        self.raw = raw
+        self.stderr = stderr
+        self.returncode = returncode
+        head, sep, body = raw.partition(b"\r\n\r\n")
+        if not sep:
+            raise AssertionError("no blank line after the CGI headers: %r" % raw[:200])
+        self.body = body
+        self.headers = []
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(": ")
+            self.headers.append((name, value))
+        status = self.header("Status")
+        self.status = int(status.split()[0]) if status else 200
+
 
 
 class Stack:
@@ -427,27 +432,9 @@ def web_server(stack, **kw):
     return Lighttpd(stack, **kw)
 
 
-class HttpResponse:
+class HttpResponse(_Answer):
     def __init__(self, status, headers, body):
         self.status = status
         self.headers = headers
         self.body = body
 
-    def header(self, name):
-        for n, v in self.headers:
-            if n.lower() == name.lower():
-                return v
-        return None
-
-    def all(self, name):
-        return [v for n, v in self.headers if n.lower() == name.lower()]
-
-    @property
-    def json(self):
-        return json.loads(self.body.decode("utf-8"))
-
-    def cookie(self, name):
-        for v in self.all("Set-Cookie"):
-            if v.startswith(name + "="):
-                return v.split(";")[0].split("=", 1)[1]
-        return None
