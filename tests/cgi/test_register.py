@@ -1,7 +1,5 @@
 """CGI pipe tests of register, confirm-email and regenerate-token (API.md §5, §6.3, §7.1–§7.3)."""
-import base64
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -11,6 +9,7 @@ import time
 import unittest
 
 from harness import PASSWORD, SECRET, Stack
+from tokens import b36, compute_token, now_ts, uidb64
 
 TOK_EPOCH = 978307200
 F = "http://front.test"
@@ -34,32 +33,10 @@ SENT = {"message": "Account activation link has been sent to your email address.
 LINK_RE = re.compile(re.escape(A) + r"/users/register/confirm/([A-Za-z0-9_-]{48})/([0-9a-z]+-[0-9a-f]{32})/")
 
 
-def b36(n):
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
-def uidb64(uid):
-    return base64.urlsafe_b64encode(uid.encode()).decode().rstrip("=")
-
-
 def make_token(row, ts, salt="auth.tokens.activation", secret=SECRET):
     """§5.3 from a users_user row dict (id with hyphens, password, last_login, email, is_active)."""
-    key = hashlib.sha256(salt.encode() + secret.encode()).digest()
-    login = row["last_login"][:19] if row["last_login"] else ""
-    msg = (row["id"] + row["password"] + login + str(ts) + row["email"] +
-           ("True" if row["is_active"] else "False"))
-    mac = hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()
-    return b36(ts) + "-" + mac[0::2]
-
-
-def now_ts():
-    return int(time.time()) - TOK_EPOCH
+    return compute_token(salt, row["id"], row["password"], row["last_login"], row["email"],
+                         row["is_active"], ts, secret)
 
 
 def expiry_text(unix):

@@ -1,13 +1,12 @@
 """CGI pipe tests of the password reset and change endpoints (API.md §5, §7.6, §7.7, §7.8, §7.12)."""
-import base64
 import hashlib
-import hmac
 import json
 import re
 import time
 import unittest
 
-from harness import PASSWORD, SECRET, Stack
+from harness import PASSWORD, Stack
+from tokens import uidb64, compute_token, now_ts
 
 EPOCH = 978307200
 SALTS = {"activation": "auth.tokens.activation", "link": "auth.tokens.password-reset",
@@ -39,33 +38,6 @@ LOGIN_TOO_MANY = {"error": "Too many failed login attempts. Please try again lat
 NOT_LOGGED_IN = {"error": "You are not logged in. Kindly ensure you are logged in and try again"}
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
 DELETE_LINE = 'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax'
-
-
-def b36(n):
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
-def uidb64(uid):
-    return base64.urlsafe_b64encode(uid.encode()).decode().rstrip("=")
-
-
-def compute_token(purpose, uid, password, last_login, email, active, ts, secret=SECRET):
-    """A token per §5.2/§5.3, computed independently of the C code."""
-    key = hashlib.sha256((SALTS[purpose] + secret).encode()).digest()
-    login = "" if last_login is None else last_login.replace("T", " ")[:19]
-    msg = uid + password + login + str(ts) + email + ("True" if active else "False")
-    mac = hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()
-    return b36(ts) + "-" + mac[::2]
-
-
-def now_ts():
-    return int(time.time()) - EPOCH
 
 
 def subject(email):

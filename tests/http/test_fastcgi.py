@@ -13,7 +13,7 @@ import time
 import unittest
 
 import fcgi_client as fc
-from harness import BUILD, PASSWORD, Stack, wait_for
+from harness import BUILD, PASSWORD, LighttpdFastCGI, Stack, wait_for
 
 RUN = os.environ.get("AUTHCGI_SERVER") in (None, "lighttpd-fastcgi")
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
@@ -281,6 +281,48 @@ class FastCGITest(unittest.TestCase):
         b.close()
         self.assertEqual(out.returncode, 0)
         self.assertTrue(out.stdout.startswith(b"Status: 401 Unauthorized\r\n"), out.stdout[:80])
+
+    def test_a_killed_process_is_replaced_and_nothing_else_fails(self):
+        server = LighttpdFastCGI(self.stack).start()
+        try:
+            def backends():
+                out = []
+                for d in os.listdir("/proc"):
+                    try:
+                        with open("/proc/%s/stat" % d) as f:
+                            ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                        with open("/proc/%s/cmdline" % d, "rb") as f:
+                            cmd = f.read()
+                    except (OSError, ValueError, IndexError):
+                        continue
+                    if ppid == server.proc.pid and b"current-user.cgi" in cmd:
+                        out.append(int(d))
+                return sorted(out)
+            status, cookie, _ = self.login()
+            headers = {"Cookie": cookie}
+            self.assertEqual(server.request("GET", "/users/current-user/", headers=headers).status, 200)
+            before = backends()
+            self.assertTrue(before)
+            for pid in before:
+                os.kill(pid, signal.SIGKILL)
+
+            def dead(pid):
+                try:
+                    with open("/proc/%d/stat" % pid) as f:
+                        return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+                except OSError:
+                    return True
+            # A request that reaches a process as it dies fails (only that one); wait for the
+            # deaths so that every request below finds the replacements.
+            wait_for(lambda: all(dead(p) for p in before), what="the killed processes to die")
+            for _ in range(5):
+                self.assertEqual(server.request("GET", "/users/current-user/", headers=headers).status, 200)
+                self.assertEqual(server.request("GET", "/users/login/").status, 405)
+            after = backends()
+            self.assertTrue(after)
+            self.assertFalse(set(after) & set(before))
+        finally:
+            server.stop()
 
     def test_many_requests_under_valgrind_leak_nothing(self):
         path = os.path.join(self.stack.dir, "vg.sock")

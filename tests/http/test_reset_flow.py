@@ -5,22 +5,20 @@ request-password-change -> the reset e-mail arrives over SMTP -> its link, follo
 server, redirects to the frontend form with ?token= -> change-user-password with that token ->
 the new password logs in, the old one and every earlier session do not.
 """
-import base64
 import email
 import email.policy
 import glob
 import hashlib
-import hmac
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 import urllib.parse
 
-from harness import BUILD, PASSWORD, ROOT, SECRET, Stack, free_port, stop_pid, web_server
+from harness import BUILD, PASSWORD, ROOT, Stack, free_port, stop_pid, web_server
+from tokens import compute_token, now_ts, uidb64
 
 TOK_EPOCH = 978307200
 F = "http://front.test"
@@ -33,24 +31,6 @@ INVALID = (F + "/auth/regenerate-token?reason=It%20appears%20that%20your%20confi
 BAD_TOKEN = {"error": "It appears that your password request token has expired or previously used"}
 NOT_LOGGED_IN = {"error": "You are not logged in. Kindly ensure you are logged in and try again"}
 SALTS = {"link": "auth.tokens.password-reset", "form": "auth.tokens.password-reset-form"}
-
-
-def b36(n):
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
-def uidb64(uid):
-    return base64.urlsafe_b64encode(uid.encode()).decode().rstrip("=")
-
-
-def now_ts():
-    return int(time.time()) - TOK_EPOCH
 
 
 class ResetFlowTest(unittest.TestCase):
@@ -113,10 +93,7 @@ class ResetFlowTest(unittest.TestCase):
     def token(self, addr, purpose, ts):
         """§5.3, computed here from the stored row with the test SECRET_KEY."""
         uid, password, last, stored, active = self.row(addr)
-        key = hashlib.sha256((SALTS[purpose] + SECRET).encode()).digest()
-        login = "" if last is None else last.replace("T", " ")[:19]
-        msg = uid + password + login + str(ts) + stored + ("True" if active else "False")
-        return b36(ts) + "-" + hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()[0::2]
+        return compute_token(purpose, uid, password, last, stored, active, ts)
 
     def deliver(self):
         """Runs bin/mailer --once and returns the messages the sink received for it."""

@@ -3,15 +3,13 @@ of API.md §1.1 reaches its program on both routes, PATH_INFO of the confirm lin
 of §1.2, GET /users/series/ (§7.11), static files and media, and the errors the server answers
 itself (JSON too), with the programs' stderr in the server's error log.
 """
-import base64
-import hashlib
-import hmac
 import os
 import socket
 import time
 import unittest
 
 from harness import BUILD, Stack, web_server
+from tokens import compute_token, now_ts, uidb64
 
 F = "http://front.test"
 INVALID = (F + "/auth/regenerate-token?reason=It%20appears%20that%20your%20confirmation%20token"
@@ -50,20 +48,6 @@ ARTICLE_ID = "a1a1a1a1a1a14a1aa1a1a1a1a1a1a1a1"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
        b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
        b"\x00\x00\x00IEND\xaeB`\x82")
-
-
-def b36(n):
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
-def uidb64(uid):
-    return base64.urlsafe_b64encode(uid.encode()).decode().rstrip("=")
 
 
 class RoutingTest(unittest.TestCase):
@@ -107,10 +91,8 @@ class RoutingTest(unittest.TestCase):
         pw, login, mail, active = self.stack.sql(
             "SELECT password, last_login, email, is_active FROM users_user WHERE id = ?",
             (uid.replace("-", ""),))[0]
-        ts = int(time.time()) - 978307200
-        key = hashlib.sha256(salt.encode() + self.stack.config["SECRET_KEY"].encode()).digest()
-        msg = uid + pw + (login[:19] if login else "") + str(ts) + mail + ("True" if active else "False")
-        return b36(ts) + "-" + hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()[0::2]
+        return compute_token(salt, uid, pw, login, mail, active, now_ts(),
+                             self.stack.config["SECRET_KEY"])
 
     def assert_json_error(self, r, status, body=None):
         self.assertEqual(r.status, status, r.body[:300])
