@@ -1,4 +1,5 @@
 /* POST /users/register/ — creates an inactive account and queues its activation e-mail (API.md §7.1). */
+#include "cred.h"
 #include "email.h"
 #include "endpoint.h"
 #include "err.h"
@@ -52,7 +53,6 @@ static int validate(struct ctx *c, char email[EMAIL_MAX + 1])
 static int handle(struct ctx *c)
 {
 	char email[EMAIL_MAX + 1], id[37];
-	struct pw_params params;
 	struct user *existing = NULL;
 	char *hash = NULL;
 	struct db *db;
@@ -74,8 +74,7 @@ static int handle(struct ctx *c)
 		return resp_error(&c->resp, 400, MSG_EXISTS);
 	if (rc != AC_ENOTFOUND)
 		return rc;
-	ctx_pw_params(c, &params);
-	rc = pw_hash(&params, c->field[3], strlen(c->field[3]), &hash);
+	rc = cred_hash(c, c->field[3], &hash);
 	if (rc != AC_OK)
 		return rc;
 	rc = signup_create(db, c->cfg, email, c->field[1], c->field[2], hash, id);

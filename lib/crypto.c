@@ -2,17 +2,32 @@
 #include "crypto.h"
 #include "err.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
+/*
+ * The low-level SHA-256 functions (deprecated in OpenSSL 3 but kept) run without the
+ * provider machinery: EVP's first use loads openssl.cnf and registers every algorithm,
+ * which costs more CPU than the rest of a CGI request (bench/README.md).
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 int sec_random(void *buf, size_t n)
 {
-	if (n > 0x7fffffff || RAND_bytes(buf, (int)n) != 1)
-		return AC_EINTERNAL;
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = getrandom(p, n, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return AC_EINTERNAL;
+		p += r;
+		n -= (size_t)r;
+	}
 	return AC_OK;
 }
 
@@ -50,23 +65,49 @@ void sec_hex(const void *bytes, size_t n, char *out)
 
 void sec_sha256(const void *data, size_t len, unsigned char out[32])
 {
-	SHA256(data, len, out);
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(out, &c);
+	OPENSSL_cleanse(&c, sizeof c);
 }
 
 void sec_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[32];
 
-	SHA256(data, len, md);
+	sec_sha256(data, len, md);
 	sec_hex(md, sizeof md, out);
 }
 
+/* RFC 2104 over SHA-256 (block size 64). */
 void sec_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
 		     unsigned char out[32])
 {
-	unsigned int outlen = 32;
+	unsigned char k[64] = { 0 }, pad[64], inner[32];
+	SHA256_CTX c;
 
-	HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out, &outlen);
+	if (keylen > sizeof k)
+		sec_sha256(key, keylen, k);
+	else if (keylen > 0)
+		memcpy(k, key, keylen);
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(k[i] ^ 0x36);
+	SHA256_Init(&c);
+	SHA256_Update(&c, pad, sizeof pad);
+	SHA256_Update(&c, msg, msglen);
+	SHA256_Final(inner, &c);
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(k[i] ^ 0x5c);
+	SHA256_Init(&c);
+	SHA256_Update(&c, pad, sizeof pad);
+	SHA256_Update(&c, inner, sizeof inner);
+	SHA256_Final(out, &c);
+	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(pad, sizeof pad);
+	OPENSSL_cleanse(inner, sizeof inner);
+	OPENSSL_cleanse(&c, sizeof c);
 }
 
 int sec_equal(const void *a, const void *b, size_t n)

@@ -34,9 +34,15 @@ static int db_open_flags(const struct cfg *cfg, int flags, struct db **out)
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, (int)db->busy_ms);
-	/* Keep the -wal file after the last connection closes: every CGI would re-create it. */
+	/*
+	 * Keep the -wal file after the last connection closes (every CGI would re-create it), but
+	 * empty: journal_size_limit=0 truncates it after the checkpoint on close. A persistent WAL
+	 * that keeps its frames is worse than none: the -shm index does not outlive the last
+	 * connection, so each CGI would re-read every frame and checkpoint them all again.
+	 */
 	sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-	rc = sqlite3_exec(db->h, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	rc = sqlite3_exec(db->h, "PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=0", NULL, NULL,
+			  NULL);
 	if (rc != SQLITE_OK) {
 		int err = db_fail(db, rc, "PRAGMA foreign_keys");
 

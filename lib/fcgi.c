@@ -36,6 +36,7 @@ struct fcgi {
 	int in, out;                  /* current connection, -1 for none */
 	unsigned id;                  /* current request, 0 for none */
 	int keep;                     /* FCGI_KEEP_CONN of the current request */
+	long long params_deadline;    /* all of its parameters must have come by then */
 	int params_done, stdin_done, aborted, broken;
 	/* the last record read: type, request id, content (and padding) */
 	unsigned type, rid;
@@ -435,6 +436,7 @@ static int on_record(struct fcgi *f, int *done)
 		}
 		f->id = f->rid;
 		f->keep = flags & FCGI_KEEP_CONN;
+		f->params_deadline = tm_mono_ms() + FCGI_IO_TIMEOUT_MS;
 		return AC_OK;
 	}
 	case FCGI_ABORT_REQUEST: {
@@ -483,7 +485,7 @@ int fcgi_accept(struct fcgi *f, volatile sig_atomic_t *stop)
 			if (rc != AC_OK)
 				return rc;
 		}
-		deadline = tm_mono_ms() + (f->id ? FCGI_IO_TIMEOUT_MS : FCGI_IDLE_TIMEOUT_MS);
+		deadline = f->id ? f->params_deadline : tm_mono_ms() + FCGI_IDLE_TIMEOUT_MS;
 		rc = next_record(f, deadline, f->id ? NULL : stop);
 		if (rc == AC_EUNAVAIL) {
 			close_conn(f);

@@ -7,7 +7,7 @@
 
 #define FCGI_PARAMS_MAX (128 * 1024)  /* bytes of all the names and values of one request */
 #define FCGI_PARAMS_COUNT_MAX 512     /* name-value pairs of one request */
-#define FCGI_IO_TIMEOUT_MS 10000      /* a started request's records, and writing the answer */
+#define FCGI_IO_TIMEOUT_MS 10000      /* a started request's parameters; writing the answer */
 #define FCGI_IDLE_TIMEOUT_MS 60000    /* a kept connection without a new request is closed */
 
 /* Record types and values of the specification that the tests and the fuzzer use too. */

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* The low-level SHA functions: PBKDF2 below needs no EVP provider (see crypto.c). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #define PW_STORED_MAX 512     /* longer than any well-formed stored hash */
 #define PW_BIN_MIN 8          /* salt and hash bounds in bytes (§2.7) */
@@ -271,6 +273,95 @@ static int parse_stored(const char *stored, unsigned max_m_kib, struct pw_parsed
 	return reject(why, "unknown hash algorithm");
 }
 
+union sha_ctx {
+	SHA_CTX s1;
+	SHA256_CTX s256;
+};
+
+static void sha_init(int sha256, union sha_ctx *c)
+{
+	if (sha256)
+		SHA256_Init(&c->s256);
+	else
+		SHA1_Init(&c->s1);
+}
+
+static void sha_update(int sha256, union sha_ctx *c, const void *d, size_t n)
+{
+	if (sha256)
+		SHA256_Update(&c->s256, d, n);
+	else
+		SHA1_Update(&c->s1, d, n);
+}
+
+static void sha_final(int sha256, union sha_ctx *c, unsigned char *md)
+{
+	if (sha256)
+		SHA256_Final(md, &c->s256);
+	else
+		SHA1_Final(md, &c->s1);
+}
+
+/* PBKDF2 (RFC 8018) with HMAC-SHA256 or HMAC-SHA1; the keyed pad states are computed once. */
+static void pbkdf2(int sha256, const char *pw, size_t pwlen, const unsigned char *salt,
+		   size_t saltlen, unsigned long iter, unsigned char *out, size_t outlen)
+{
+	size_t hl = sha256 ? 32 : 20, pos = 0;
+	unsigned char key[64] = { 0 }, pad[64], u[32], t[32], ctr[4];
+	union sha_ctx inner, outer, c;
+
+	if (pwlen > sizeof key) {
+		sha_init(sha256, &c);
+		sha_update(sha256, &c, pw, pwlen);
+		sha_final(sha256, &c, key);
+	} else if (pwlen > 0) {
+		memcpy(key, pw, pwlen);
+	}
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(key[i] ^ 0x36);
+	sha_init(sha256, &inner);
+	sha_update(sha256, &inner, pad, sizeof pad);
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(key[i] ^ 0x5c);
+	sha_init(sha256, &outer);
+	sha_update(sha256, &outer, pad, sizeof pad);
+	for (uint32_t block = 1; pos < outlen; block++) {
+		size_t k = outlen - pos < hl ? outlen - pos : hl;
+
+		ctr[0] = (unsigned char)(block >> 24);
+		ctr[1] = (unsigned char)(block >> 16);
+		ctr[2] = (unsigned char)(block >> 8);
+		ctr[3] = (unsigned char)block;
+		c = inner;
+		sha_update(sha256, &c, salt, saltlen);
+		sha_update(sha256, &c, ctr, sizeof ctr);
+		sha_final(sha256, &c, u);
+		c = outer;
+		sha_update(sha256, &c, u, hl);
+		sha_final(sha256, &c, u);
+		memcpy(t, u, hl);
+		for (unsigned long i = 1; i < iter; i++) {
+			c = inner;
+			sha_update(sha256, &c, u, hl);
+			sha_final(sha256, &c, u);
+			c = outer;
+			sha_update(sha256, &c, u, hl);
+			sha_final(sha256, &c, u);
+			for (size_t j = 0; j < hl; j++)
+				t[j] ^= u[j];
+		}
+		memcpy(out + pos, t, k);
+		pos += k;
+	}
+	OPENSSL_cleanse(key, sizeof key);
+	OPENSSL_cleanse(pad, sizeof pad);
+	OPENSSL_cleanse(u, sizeof u);
+	OPENSSL_cleanse(t, sizeof t);
+	OPENSSL_cleanse(&inner, sizeof inner);
+	OPENSSL_cleanse(&outer, sizeof outer);
+	OPENSSL_cleanse(&c, sizeof c);
+}
+
 /* One Argon2 run. Allocation and thread failures are resource exhaustion: AC_EUNAVAIL. */
 static int run_argon2(argon2_type type, uint32_t version, uint32_t m, uint32_t t, uint32_t p,
 		      const char *password, size_t len, const void *salt, size_t saltlen,
@@ -381,13 +472,8 @@ int pw_verify(const struct pw_params *params, const char *stored, const char *pa
 		break;
 	case ALG_PBKDF2_SHA256:
 	case ALG_PBKDF2_SHA1:
-		if (PKCS5_PBKDF2_HMAC(password ? password : "", (int)len, ph.salt,
-				      (int)ph.saltlen, (int)ph.iter,
-				      ph.alg == ALG_PBKDF2_SHA256 ? EVP_sha256() : EVP_sha1(),
-				      (int)ph.hashlen, derived) != 1) {
-			log_error("PBKDF2 failed");
-			rc = AC_EINTERNAL;
-		}
+		pbkdf2(ph.alg == ALG_PBKDF2_SHA256, password ? password : "", len, ph.salt,
+		       ph.saltlen, ph.iter, derived, ph.hashlen);
 		break;
 	}
 	if (rc == AC_OK)

@@ -220,15 +220,25 @@ class FastCGITest(unittest.TestCase):
         status, cookie, _ = self.login()
         r = self.responder("current-user")
         r.request(params(HTTP_COOKIE=cookie))
-        time.sleep(0.2)   # the responder closes its end of the connection after answering
-        fds = sorted(os.listdir("/proc/%d/fd" % r.proc.pid))
-        targets = [os.readlink("/proc/%d/fd/%s" % (r.proc.pid, fd)) for fd in fds]
-        self.assertIn(self.stack.db_path, targets)
+
+        def open_files():
+            d = "/proc/%d/fd" % r.proc.pid
+            return sorted(os.readlink(os.path.join(d, fd)) for fd in os.listdir(d))
+
+        def without_connection():
+            # The responder closes its end of a connection just after answering.
+            first = open_files()
+            time.sleep(0.05)
+            return first if first == open_files() else None
+        wait_for(without_connection, what="a steady set of open files")
+        before = without_connection()
+        self.assertIn(self.stack.db_path, before)
+        self.assertEqual(sum(t.startswith("socket:") for t in before), 2)  # listener, Redis
         for _ in range(20):
             a = r.request(params(HTTP_COOKIE=cookie))
             self.assertEqual(fc.cgi_response(a.stdout)[0], 200)
-        time.sleep(0.2)
-        self.assertEqual(sorted(os.listdir("/proc/%d/fd" % r.proc.pid)), fds)
+        # The same SQLite files and the same Redis socket (same inode): nothing re-opened.
+        wait_for(lambda: open_files() == before, what="the same open files")
 
     def test_redis_restart_gives_one_503_then_reconnects(self):
         status, cookie, _ = self.login()
@@ -255,9 +265,11 @@ class FastCGITest(unittest.TestCase):
             a = r.request(params(HTTP_ORIGIN=origin))   # kept for the process lifetime ...
             self.assertNotIn("Access-Control-Allow-Origin", dict(fc.cgi_response(a.stdout)[1]))
             r.proc.send_signal(signal.SIGHUP)           # ... until SIGHUP
-            time.sleep(0.2)
-            a = r.request(params(HTTP_ORIGIN=origin))
-            self.assertEqual(dict(fc.cgi_response(a.stdout)[1]).get("Access-Control-Allow-Origin"), origin)
+
+            def cors():
+                a = r.request(params(HTTP_ORIGIN=origin))
+                return dict(fc.cgi_response(a.stdout)[1]).get("Access-Control-Allow-Origin")
+            wait_for(lambda: cors() == origin, what="the reloaded configuration")
         finally:
             del self.stack.config["ALLOWED_ORIGINS"]
             self.stack.write_config()
