@@ -3,20 +3,14 @@
 register -> the activation e-mail arrives over SMTP -> its link, followed on the server,
 activates the account -> login works; invalid links; concurrent registrations of one address.
 """
-import email
-import email.policy
-import glob
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 import unittest
 import urllib.parse
 
-from harness import BUILD, PASSWORD, ROOT, Stack, free_port, stop_pid, web_server
+from harness import PASSWORD, Stack, web_server
+from smtpsink import SmtpSink
 from tokens import compute_token, now_ts, uidb64
 
 TOK_EPOCH = 978307200
@@ -32,7 +26,6 @@ CREATED = {"message": "Your account was created successfully. Check your email a
 EXISTS = {"error": "A user with that email address already exists"}
 SENT = {"message": "Account activation link has been sent to your email address. Kindly take "
                    "action before its expiration"}
-SINK = os.path.join(ROOT, "tests", "mail", "smtp_sink.py")
 
 
 def make_token(uid, password, email_addr, ts, active=False, salt="auth.tokens.activation"):
@@ -43,19 +36,10 @@ def make_token(uid, password, email_addr, ts, active=False, salt="auth.tokens.ac
 class RegisterFlowTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sink_dir = tempfile.mkdtemp(prefix="authcgi-sink-")
-        cls.smtp_port = free_port()
-        cls.sink = subprocess.Popen(["/usr/bin/python3", SINK, "--port", str(cls.smtp_port),
-                                     "--dir", cls.sink_dir],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = cls.sink.stdout.readline()
-        if line.strip() != "ready %d" % cls.smtp_port:
-            stop_pid(cls.sink)
-            raise AssertionError("the SMTP sink did not start: %r" % line)
+        cls.sink = SmtpSink()
         # Argon2 a little slower than the harness default, so that concurrent registrations
         # really overlap between the existence check and the INSERT.
-        cls.stack = Stack(EMAIL_BACKEND="smtp", EMAIL_HOST="127.0.0.1",
-                          EMAIL_PORT=str(cls.smtp_port), EMAIL_TIMEOUT="10",
+        cls.stack = Stack(**cls.sink.config(),
                           DEFAULT_FROM_EMAIL=FROM, ARGON2_MEMORY_KIB="8192", ARGON2_TIME_COST="2",
                           RATE_LIMIT_REGISTER_ADDR="1000/3600", RATE_LIMIT_MAIL_EMAIL="1000/3600")
         cls.server = web_server(cls.stack).start()
@@ -63,10 +47,8 @@ class RegisterFlowTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        stop_pid(cls.sink)
-        cls.sink.stdout.close()
+        cls.sink.stop()
         cls.stack.stop()
-        shutil.rmtree(cls.sink_dir, ignore_errors=True)
 
     def post(self, path, body):
         return self.server.request("POST", path, json.dumps(body),
@@ -77,21 +59,8 @@ class RegisterFlowTest(unittest.TestCase):
                                               "last_name": "Doe", "password": password})
 
     def deliver(self):
-        """Runs bin/mailer --once and returns the messages the sink received for it."""
-        seen = set(glob.glob(os.path.join(self.sink_dir, "*.eml")))
-        out = subprocess.run([os.path.join(BUILD, "bin", "mailer"), "--once"],
-                             env=self.stack.env(), capture_output=True, text=True, timeout=60)
-        self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(self.stack.sql("SELECT count(*) FROM mail_outbox"), [(0,)], out.stderr)
-        new = sorted(set(glob.glob(os.path.join(self.sink_dir, "*.eml"))) - seen,
-                     key=lambda p: int(os.path.basename(p).split(".")[0]))
-        msgs = []
-        for path in new:
-            with open(path, "rb") as f:
-                msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-            with open(path[:-4] + ".json") as f:
-                msgs.append((msg, json.load(f)))
-        return msgs
+        """Runs bin/mailer --once and returns the (message, envelope) pairs the sink received."""
+        return self.sink.deliver(self.stack)
 
     def activation_link(self, msg, envelope, recipient):
         """Checks the message of §6.2/§6.3 and returns the link path and its token."""

@@ -5,26 +5,19 @@ request-password-change -> the reset e-mail arrives over SMTP -> its link, follo
 server, redirects to the frontend form with ?token= -> change-user-password with that token ->
 the new password logs in, the old one and every earlier session do not.
 """
-import email
-import email.policy
-import glob
 import hashlib
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 import urllib.parse
 
-from harness import BUILD, PASSWORD, ROOT, Stack, free_port, stop_pid, web_server
+from harness import PASSWORD, Stack, web_server
+from smtpsink import SmtpSink
 from tokens import compute_token, now_ts, uidb64
 
 TOK_EPOCH = 978307200
 F = "http://front.test"
 A = "http://api.test"
 FROM = "Auth <no-reply@example.com>"
-SINK = os.path.join(ROOT, "tests", "mail", "smtp_sink.py")
 NEW_PASSWORD = "a brand new passphrase 42"
 INVALID = (F + "/auth/regenerate-token?reason=It%20appears%20that%20your%20confirmation%20token"
            "%20has%20expired%20or%20previously%20used.%20Kindly%20generate%20a%20new%20token")
@@ -36,18 +29,8 @@ SALTS = {"link": "auth.tokens.password-reset", "form": "auth.tokens.password-res
 class ResetFlowTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sink_dir = tempfile.mkdtemp(prefix="authcgi-sink-")
-        cls.smtp_port = free_port()
-        cls.sink = subprocess.Popen(["/usr/bin/python3", SINK, "--port", str(cls.smtp_port),
-                                     "--dir", cls.sink_dir],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = cls.sink.stdout.readline()
-        if line.strip() != "ready %d" % cls.smtp_port:
-            stop_pid(cls.sink)
-            cls.sink.stdout.close()
-            raise AssertionError("the SMTP sink did not start: %r" % line)
-        cls.stack = Stack(EMAIL_BACKEND="smtp", EMAIL_HOST="127.0.0.1",
-                          EMAIL_PORT=str(cls.smtp_port), EMAIL_TIMEOUT="10",
+        cls.sink = SmtpSink()
+        cls.stack = Stack(**cls.sink.config(),
                           DEFAULT_FROM_EMAIL=FROM, RATE_LIMIT_LOGIN_ADDR="1000/900",
                           RATE_LIMIT_MAIL_ADDR="1000/3600")
         cls.server = web_server(cls.stack).start()
@@ -55,10 +38,8 @@ class ResetFlowTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        stop_pid(cls.sink)
-        cls.sink.stdout.close()
+        cls.sink.stop()
         cls.stack.stop()
-        shutil.rmtree(cls.sink_dir, ignore_errors=True)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -97,18 +78,7 @@ class ResetFlowTest(unittest.TestCase):
 
     def deliver(self):
         """Runs bin/mailer --once and returns the messages the sink received for it."""
-        seen = set(glob.glob(os.path.join(self.sink_dir, "*.eml")))
-        out = subprocess.run([os.path.join(BUILD, "bin", "mailer"), "--once"],
-                             env=self.stack.env(), capture_output=True, text=True, timeout=60)
-        self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(self.stack.sql("SELECT count(*) FROM mail_outbox"), [(0,)], out.stderr)
-        new = sorted(set(glob.glob(os.path.join(self.sink_dir, "*.eml"))) - seen,
-                     key=lambda p: int(os.path.basename(p).split(".")[0]))
-        msgs = []
-        for path in new:
-            with open(path, "rb") as f:
-                msgs.append(email.message_from_bytes(f.read(), policy=email.policy.default))
-        return msgs
+        return [msg for msg, _ in self.sink.deliver(self.stack)]
 
     def parts(self, msg):
         self.assertEqual(msg.get_content_type(), "multipart/alternative")
