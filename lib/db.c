@@ -15,12 +15,33 @@ struct db {
 	unsigned busy_ms;
 };
 
+/*
+ * Before SQLite's first use, settings for short-lived, single-threaded processes: no mutexes and
+ * no memory statistics (each costs a mutex round trip per allocation, and reading the schema
+ * allocates a few hundred times), no lookaside buffer and no bulk page-cache preallocation
+ * (each is filled at open: page faults for memory a CGI's few reads never use). Fails
+ * harmlessly if SQLite is already initialised.
+ */
+static void db_configure_library(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 static int db_open_flags(const struct cfg *cfg, int flags, struct db **out)
 {
 	struct db *db;
 	int rc, persist = 1;
 
 	*out = NULL;
+	db_configure_library();
 	db = calloc(1, sizeof *db);
 	if (!db)
 		return AC_ENOMEM;
