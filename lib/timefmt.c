@@ -73,12 +73,22 @@ static int digits(const char *s, int n, int *out)
 	return 0;
 }
 
+/* Seconds since the epoch of a UTC date (days_from_civil, H. Hinnant); glibc's timegm() would
+ * read /etc/localtime. Out-of-range days carry over into the next month, as with timegm(). */
+static time_t utc_seconds(int y, int mo, int d, int h, int mi, int se)
+{
+	long long yy = y - (mo <= 2), era = (yy >= 0 ? yy : yy - 399) / 400, yoe = yy - era * 400;
+	long long doy = (153LL * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+	long long days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+
+	return (time_t)(days * 86400 + h * 3600LL + mi * 60LL + se);
+}
+
 int tm_db_parse(const char *s, time_t *sec, long *usec)
 {
 	int y, mo, d, h, mi, se;
 	long us = 0;
 	const char *p;
-	struct tm t;
 
 	if (strlen(s) < 19 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
 	    s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != ' ' && s[10] != 'T') ||
@@ -105,14 +115,7 @@ int tm_db_parse(const char *s, time_t *sec, long *usec)
 		p += 6;
 	if (*p)
 		return AC_EINVAL;
-	memset(&t, 0, sizeof t);
-	t.tm_year = y - 1900;
-	t.tm_mon = mo - 1;
-	t.tm_mday = d;
-	t.tm_hour = h;
-	t.tm_min = mi;
-	t.tm_sec = se;
-	*sec = timegm(&t);
+	*sec = utc_seconds(y, mo, d, h, mi, se);
 	*usec = us;
 	return AC_OK;
 }
