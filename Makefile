@@ -4,7 +4,8 @@
 #   make run        start Redis, lighttpd, the mail worker and a SQLite database (bin/devserver)
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
 #   make install    PREFIX=/srv/authcgi [DESTDIR=/stage]: the installed tree of DEPLOY.md
-# O=DIR puts every build product under DIR (the sanitizer build uses O=build/asan SAN=1).
+# O=DIR puts every build product under DIR (the sanitizer build uses O=build/asan SAN=1, the
+# all-shared build that valgrind checks O=build/shared SHARED=1).
 
 O            ?= .
 PREFIX       ?= /srv/authcgi
@@ -13,7 +14,7 @@ CC           ?= cc
 PKG_CONFIG   ?= pkg-config
 FUZZ_SECONDS ?= 600
 
-PKGS      := libargon2 sqlite3 hiredis libcjson libcurl libcrypto
+PKGS      := libargon2 sqlite3 hiredis libcurl libcrypto
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -31,14 +32,21 @@ CFLAGS   += -std=c11 $(OPT) $(WARN) $(HARDEN)
 CPPFLAGS += -D_GNU_SOURCE -Ilib -DAUTHCGI_HOME='"$(AUTHCGI_HOME)"' $(PKG_CFLAGS)
 LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LDLIBS   := $(PKG_LIBS) -lpthread
-# Programs link statically the libraries Debian ships as .a: a CGI then pays no loading,
-# relocation and symbol lookup of those shared objects at every start (bench/README.md).
-# cJSON has no .a; libcurl stays shared, and a program that uses it is linked all shared (the
-# second command of the link rules) so that it and libcurl's libssl share one libcrypto.
-STATIC_LDLIBS := -Wl,-Bstatic -largon2 -lsqlite3 -lhiredis -lcrypto -Wl,-Bdynamic \
-                 -lcjson -lm -lz -ldl -lrt -lpthread
+# Programs are linked fully static (-static-pie): no dynamic loader, no shared object to map,
+# relocate and look symbols up in at every start of a CGI (bench/README.md). Those that need
+# libcurl, which Debian ships only shared, fail that link and are linked all shared instead (the
+# second command of the link rules), so that they and libcurl's libssl share one libcrypto.
+# cJSON is compiled in from lib/cjson/ (Debian ships no libcjson.a). SHARED=1 links everything
+# shared: valgrind can check the heap only of a dynamically linked program.
+ifneq ($(SHARED)$(SAN),)
+STATIC_LINK :=
+else
+STATIC_LINK := -static-pie
+endif
+STATIC_LDLIBS := -largon2 -lsqlite3 -lhiredis -lcrypto -lm -lpthread
 
-LIB_SRCS  := $(filter-out lib/migrations.c,$(wildcard lib/*.c)) lib/migrations.c
+LIB_SRCS  := $(filter-out lib/migrations.c,$(wildcard lib/*.c)) lib/migrations.c lib/cjson/cJSON.c
+LIB_HDRS  := $(wildcard lib/*.h) lib/cjson/cJSON.h
 LIB_OBJS  := $(patsubst lib/%.c,$(O)/obj/lib/%.o,$(LIB_SRCS))
 LIB       := $(O)/lib/libauthcgi.a
 CGI_SRCS  := $(wildcard cgi-bin/*.c)
@@ -58,7 +66,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all test unit run fuzz fuzz-smoke bench clean install asan
+.PHONY: all test unit run fuzz fuzz-smoke bench clean install asan shared
 all: $(LIB) $(CGIS) $(BINS)
 
 lib/migrations.c: $(MIGRATIONS) bin/embed-migrations
@@ -68,7 +76,7 @@ MAIL_TEMPLATES := $(sort $(wildcard lib/mail/*.txt lib/mail/*.html))
 lib/mail_templates.c: $(MAIL_TEMPLATES) bin/embed-templates
 	sh bin/embed-templates $(MAIL_TEMPLATES) > $@.tmp && mv $@.tmp $@
 
-$(O)/obj/lib/%.o: lib/%.c $(wildcard lib/*.h)
+$(O)/obj/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -78,19 +86,23 @@ $(LIB): $(LIB_OBJS)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/cgi-bin/%.cgi: cgi-bin/%.c $(LIB) $(wildcard lib/*.h)
-	@mkdir -p $(dir $@)
-	$(call say,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(STATIC_LDLIBS) 2>/dev/null || \
-	  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+# The static link's warnings (glibc's getaddrinfo and dlopen in a static program) are expected:
+# host names resolve through /etc/hosts and DNS, which glibc has built in; nothing is dlopen'ed.
+define link_program
+@mkdir -p $(dir $@)
+$(call say,LINK,$@)
+$(Q){ test -n "$(STATIC_LINK)" && $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC_LINK) -o $@ $< \
+  $(LIB) $(STATIC_LDLIBS) 2>/dev/null; } || \
+  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+endef
 
-$(O)/bin/%: bin/%.c $(LIB) $(wildcard lib/*.h)
-	@mkdir -p $(dir $@)
-	$(call say,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(STATIC_LDLIBS) 2>/dev/null || \
-	  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+$(O)/cgi-bin/%.cgi: cgi-bin/%.c $(LIB) $(LIB_HDRS)
+	$(link_program)
 
-$(O)/tests/unit/%: tests/unit/%.c $(LIB) $(wildcard lib/*.h)
+$(O)/bin/%: bin/%.c $(LIB) $(LIB_HDRS)
+	$(link_program)
+
+$(O)/tests/unit/%: tests/unit/%.c $(LIB) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
@@ -98,7 +110,7 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB) $(wildcard lib/*.h)
 unit: $(UNITS)
 
 # Everything a change can break, with the counts on the last line.
-test: all unit fuzz-build
+test: all unit fuzz-build shared
 	$(MAKE) --no-print-directory O=build/asan SAN=1 all unit
 	/usr/bin/python3 tests/run
 
@@ -107,6 +119,9 @@ run: all
 
 asan:
 	$(MAKE) --no-print-directory O=build/asan SAN=1 all unit
+
+shared:
+	$(MAKE) --no-print-directory O=build/shared SHARED=1 all
 
 # The installed programs look for PREFIX/authcgi.conf and PREFIX/db/ (AUTHCGI_HOME), so they are
 # built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX.
@@ -136,7 +151,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefi
 FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 FUZZ_LIB  := build/fuzz/libauthcgi-fuzz.a
 
-build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+build/fuzz/obj/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(call say,CLANG,$@)
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -D_GNU_SOURCE -Ilib \
@@ -158,21 +173,27 @@ fuzz: $(FUZZERS)
 fuzz-smoke: $(FUZZERS)
 	tests/fuzz/run 10 $(FUZZERS)
 
-# The benchmark's yardsticks, built like the CGIs: a CGI that prints a fixed JSON (the floor of
-# the CGI model) and one bare Argon2id hash.
+# The benchmark's yardsticks: a CGI that prints a fixed JSON (the floor of the CGI model), with
+# the CGIs' flags but linked dynamically as C programs are by default, the same -static-pie as
+# the CGIs are (for reference), and one bare Argon2id hash.
 build/bench/floor.cgi: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+build/bench/floor-static.cgi: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static-pie -o $@ $<
 
 build/bench/hash: bench/hash.c
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,-Bstatic -largon2 -Wl,-Bdynamic -lpthread
 
-bench: all build/bench/floor.cgi build/bench/hash
+bench: all shared build/bench/floor.cgi build/bench/floor-static.cgi build/bench/hash
 	bench/run
 
 clean:
-	rm -rf obj lib/*.a cgi-bin/*.cgi $(BINS) tests/unit/test_ build obj lib/migrations.c
+	rm -rf obj lib/*.a cgi-bin/*.cgi $(BINS) build lib/migrations.c
 	rm -f $(patsubst bin/%.c,bin/%,$(BIN_SRCS)) $(patsubst tests/unit/%.c,tests/unit/%,$(UNIT_SRCS))

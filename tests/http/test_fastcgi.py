@@ -13,7 +13,7 @@ import time
 import unittest
 
 import fcgi_client as fc
-from harness import BUILD, PASSWORD, LighttpdFastCGI, Stack, wait_for
+from harness import BUILD, PASSWORD, SHARED_BUILD, LighttpdFastCGI, Stack, check_valgrind_target, wait_for
 
 RUN = os.environ.get("AUTHCGI_SERVER") in (None, "lighttpd-fastcgi")
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
@@ -338,8 +338,9 @@ class FastCGITest(unittest.TestCase):
 
     def test_many_requests_under_valgrind_leak_nothing(self):
         path = os.path.join(self.stack.dir, "vg.sock")
-        cu = fc.Responder(os.path.join(BUILD, "cgi-bin", "current-user.cgi"), path, self.stack.env(),
-                          wrapper=VALGRIND)
+        program = os.path.join(SHARED_BUILD, "cgi-bin", "current-user.cgi")
+        check_valgrind_target(VALGRIND, program)
+        cu = fc.Responder(program, path, self.stack.env(), wrapper=VALGRIND)
         try:
             status, cookie, _ = self.login()
             wait_for(lambda: os.path.exists(path), what="socket")

@@ -13,16 +13,37 @@ import shutil
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(os.environ.get("AUTHCGI_BUILD") or ROOT)
+# The all-shared build (make shared): valgrind checks the heap only of dynamically linked programs.
+SHARED_BUILD = os.path.join(ROOT, "build", "shared")
 WRAPPER = shlex.split(os.environ.get("AUTHCGI_WRAPPER", ""))
 VALGRIND_ERROR = 99
 SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "correct horse battery staple"
+
+
+def dynamically_linked(path):
+    """True if the ELF program at path has a PT_INTERP header (is started by the dynamic loader)."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+        phoff, = struct.unpack_from("<Q", head, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    return any(struct.unpack_from("<I", table, i * phentsize)[0] == 3 for i in range(phnum))
+
+
+def check_valgrind_target(wrapper, path):
+    """valgrind cannot replace malloc in a static program: it would see no leak and no overflow."""
+    if wrapper and "valgrind" in os.path.basename(wrapper[0]) and not dynamically_linked(path):
+        raise AssertionError("%s is statically linked: run valgrind on the shared build "
+                             "(make shared, AUTHCGI_BUILD=build/shared)" % path)
 
 
 def free_port():
@@ -229,6 +250,7 @@ class Stack:
         if env:
             e.update(env)
         cmd = (WRAPPER if wrapper else []) + [os.path.join(BUILD, "cgi-bin", name + ".cgi")]
+        check_valgrind_target(WRAPPER if wrapper else [], cmd[-1])
         out = subprocess.run(cmd, env=e, input=body, capture_output=True, timeout=timeout)
         stderr = out.stderr.decode("utf-8", "replace")
         if wrapper and WRAPPER and out.returncode == VALGRIND_ERROR:
