@@ -5,9 +5,9 @@
  * parameters) for its whole run, and a web server starts one CGI per connection: without a cap
  * a burst of logins multiplies that memory until the OOM killer picks a process. With the cap
  * the memory Argon2 can take is at most ARGON2_MAX_CONCURRENT x m, and since hashing is CPU
- * bound, more concurrent hashes than cores only make each one slower. Sizing (default 4):
- * about the number of cores, and ARGON2_MAX_CONCURRENT x ARGON2_MAX_MEMORY_KIB below the memory
- * the host can spare (bench/README.md).
+ * bound, more concurrent hashes than cores only make each one slower. Sizing (default: the CPUs
+ * the process may run on, at most 64): about the number of cores, and ARGON2_MAX_CONCURRENT x
+ * ARGON2_MAX_MEMORY_KIB below the memory the host can spare (bench/README.md).
  */
 #include "argon2_gate.h"
 #include "err.h"

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +382,22 @@ static const char *raw(const struct ctx *x, enum key k)
 			return e;
 	}
 	return x->f ? x->f->value[k] : NULL;
+}
+
+/*
+ * The default ARGON2_MAX_CONCURRENT: the CPUs this process may run on (at most 64). Hashing is
+ * CPU-bound, so more hashes at once than cores only make each one slower and costlier.
+ */
+static unsigned cpus_available(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n < 1)
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
 /* Bounded length, no control characters, valid UTF-8. */
@@ -985,7 +1002,8 @@ static int build_sessions_passwords(struct ctx *x, struct cfg *c)
 	    get_uint(x, K_ARGON2_TIME_COST, 2, 1, 16, &c->argon2_time_cost) != AC_OK ||
 	    get_uint(x, K_ARGON2_MAX_MEMORY_KIB, 131072, 8, 4194304, &c->argon2_max_memory_kib) != AC_OK ||
 	    get_uint(x, K_ARGON2_MEMORY_KIB, 19456, 8, 4194304, &c->argon2_memory_kib) != AC_OK ||
-	    get_uint(x, K_ARGON2_MAX_CONCURRENT, 4, 0, 4096, &c->argon2_max_concurrent) != AC_OK)
+	    get_uint(x, K_ARGON2_MAX_CONCURRENT, cpus_available(), 0, 4096,
+		     &c->argon2_max_concurrent) != AC_OK)
 		return AC_EINVAL;
 	if (c->argon2_memory_kib < 8 * c->argon2_parallelism)
 		return bad(x, K_ARGON2_MEMORY_KIB, "must be at least 8 x ARGON2_PARALLELISM");

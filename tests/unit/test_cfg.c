@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,17 @@
 
 #define SECRET "0123456789abcdef0123456789abcdef"
 #define BASE "SECRET_KEY=" SECRET "\nMEDIA_ROOT=/srv/media\n"
+
+/* ARGON2_MAX_CONCURRENT's default: the CPUs this process may run on, at most 64. */
+static unsigned expected_cpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	assert_int_equal(sched_getaffinity(0, sizeof set, &set), 0);
+	n = CPU_COUNT(&set);
+	return n > 64 ? 64 : (unsigned)n;
+}
 
 static const char *const all_keys[] = {
 	"SECRET_KEY", "DATABASE_URL", "SQLITE_BUSY_TIMEOUT_MS", "REDIS_URL",
@@ -125,7 +137,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->argon2_time_cost, 2);
 	assert_int_equal(c->argon2_parallelism, 1);
 	assert_int_equal(c->argon2_max_memory_kib, 131072);
-	assert_int_equal(c->argon2_max_concurrent, 4);
+	assert_int_equal(c->argon2_max_concurrent, expected_cpus());
 	assert_int_equal(c->password_min_length, 8);
 	assert_null(c->common_passwords_file);
 	assert_int_equal(c->rl_login_account.count, 5);
@@ -159,6 +171,29 @@ static void test_defaults(void **state)
 	assert_string_equal(c->aws_region, "us-east-1");
 	assert_string_equal(c->aws_s3_endpoint_url, "");
 	assert_string_equal(c->aws_default_acl, "public-read");
+	cfg_free(c);
+}
+
+/* On one CPU (a CGI started under taskset or a cpuset) the default cap is 1. */
+static void test_argon2_cap_follows_affinity(void **state)
+{
+	cpu_set_t all, one;
+	struct cfg *c;
+	int cpu = 0;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof all, &all), 0);
+	while (!CPU_ISSET(cpu, &all))
+		cpu++;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+	c = ok("");
+	assert_int_equal(sched_setaffinity(0, sizeof all, &all), 0);
+	assert_int_equal(c->argon2_max_concurrent, 1);
+	cfg_free(c);
+	c = ok("ARGON2_MAX_CONCURRENT=7\n");
+	assert_int_equal(c->argon2_max_concurrent, 7);
 	cfg_free(c);
 }
 
@@ -1108,6 +1143,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
 	const struct CMUnitTest tests[] = {
 		T(test_defaults),
+		T(test_argon2_cap_follows_affinity),
 		T(test_paths),
 		T(test_file_format),
 		T(test_file_malformed),
