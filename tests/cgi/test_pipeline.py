@@ -4,7 +4,7 @@ import os
 import subprocess
 import unittest
 
-from harness import BUILD, Stack
+from harness import BUILD, ROOT, Stack, dynamically_linked
 
 SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),
@@ -13,6 +13,19 @@ SECURITY_HEADERS = [
     ("Cross-Origin-Opener-Policy", "same-origin"),
 ]
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
+# The programs that use libcurl, which Debian ships only shared (Makefile, README "Performance").
+SHARED_ONLY = {"update-user.cgi", "mailer"}
+
+
+class LinkingTest(unittest.TestCase):
+    @unittest.skipIf(BUILD != ROOT, "the default build only (ASan and valgrind builds are shared)")
+    def test_programs_are_static_except_the_libcurl_ones(self):
+        programs = [os.path.join(ROOT, "cgi-bin", n) for n in os.listdir(os.path.join(ROOT, "cgi-bin"))
+                    if n.endswith(".cgi")] + [os.path.join(ROOT, "bin", n) for n in ("authctl", "mailer")]
+        self.assertGreaterEqual(len(programs), 18)
+        for path in programs:
+            with self.subTest(program=os.path.basename(path)):
+                self.assertEqual(dynamically_linked(path), os.path.basename(path) in SHARED_ONLY)
 
 
 class PipelineTest(unittest.TestCase):
