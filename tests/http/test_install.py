@@ -1,7 +1,8 @@
 """The acceptance of `make install`: `make install DESTDIR=<tmp>/stage PREFIX=/srv/authcgi` lays out
 the tree DEPLOY.md describes, and the server sample (httpd.conf.sample under AUTHCGI_SERVER=apache,
-run with prefork + mod_cgi here; lighttpd.conf.sample otherwise) serves it unchanged but for paths:
-the configuration is the installed authcgi.conf.sample with the three values of DEPLOY.md set.
+run with prefork + mod_cgi here; lighttpd.conf.sample otherwise) serves it unchanged but for paths
+and lighttpd's switch to www-data (LighttpdUserTest checks that one on its own): the configuration
+is the installed authcgi.conf.sample with the three values of DEPLOY.md set.
 """
 import glob
 import json
@@ -11,7 +12,8 @@ import shutil
 import subprocess
 import unittest
 
-from harness import BUILD, PASSWORD, ROOT, SECRET, Apache, Lighttpd, Stack
+from harness import (BUILD, PASSWORD, ROOT, SECRET, Apache, Lighttpd, Stack, free_port, stop_pid,
+                     wait_for)
 
 PREFIX = "/srv/authcgi"
 SAMPLES = ("httpd.conf.sample", "lighttpd.conf.sample", "authcgi.conf.sample",
@@ -184,6 +186,52 @@ class InstallTest(unittest.TestCase):
                              timeout=60)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("ExecStart=%s/bin/mailer\n" % self.prefix, unit)
+
+
+@unittest.skipUnless(os.geteuid() == 0 and os.environ.get("AUTHCGI_SERVER", "lighttpd") == "lighttpd",
+                     "lighttpd started as root, once per run")
+class LighttpdUserTest(unittest.TestCase):
+    """lighttpd.conf.sample as shipped, started as root as Debian's service starts it, runs the
+    CGIs as www-data (server.username), never as root. The other tests drop those two lines:
+    their state is private to the user running them."""
+
+    def test_cgis_run_as_www_data(self):
+        import tempfile
+        top = tempfile.mkdtemp(prefix="authcgi-user-")
+        server = None
+        try:
+            os.chmod(top, 0o755)
+            for d in ("cgi-bin", "www", "errors", "media", "log"):
+                os.makedirs(os.path.join(top, d))
+            os.chmod(os.path.join(top, "log"), 0o777)
+            script = os.path.join(top, "cgi-bin", "whoami.cgi")
+            with open(script, "w") as f:
+                f.write("#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nid -un\n")
+            os.chmod(script, 0o755)
+            with open(os.path.join(ROOT, "lighttpd.conf.sample")) as f:
+                conf = f.read()
+            self.assertRegex(conf, r'(?m)^server\.username += "www-data"$')
+            self.assertRegex(conf, r'(?m)^server\.groupname += "www-data"$')
+            port = free_port()
+            conf = conf.replace("/srv/authcgi", top).replace(
+                "/var/log/lighttpd/authcgi-error.log", os.path.join(top, "log", "error.log")).replace(
+                "server.port          = 8080", "server.port          = %d" % port)
+            conf_path = os.path.join(top, "lighttpd.conf")
+            with open(conf_path, "w") as f:
+                f.write(conf)
+            server = subprocess.Popen(["lighttpd", "-D", "-f", conf_path], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE)
+
+            def answer():
+                out = subprocess.run(["curl", "-s", "http://127.0.0.1:%d/cgi-bin/whoami.cgi" % port],
+                                     capture_output=True, text=True)
+                return out.stdout.strip() if out.returncode == 0 else None
+            wait_for(lambda: answer() or server.poll() is not None, what="lighttpd")
+            self.assertIsNone(server.poll(), server.stderr.read().decode() if server.poll() is not None else "")
+            self.assertEqual(answer(), "www-data")
+        finally:
+            stop_pid(server)
+            shutil.rmtree(top, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Every process started here is stopped by PID. Environment knobs:
 import http.client
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -297,6 +298,9 @@ class Lighttpd:
             conf = conf.replace("/srv/authcgi/cgi-bin/", os.path.join(BUILD, "cgi-bin") + "/")
             conf = conf.replace("/srv/authcgi", ROOT)
         conf = conf.replace("server.port          = 8080", "server.port          = %d" % self.port)
+        # The tests' state is private to the user running them (0700, 0600): the CGIs run as
+        # that user, not as the sample's www-data.
+        conf = re.sub(r"(?m)^server\.(user|group)name .*$", "", conf)
         conf = conf.replace("/var/log/lighttpd/authcgi-error.log", self.errorlog)
         path = os.path.join(self.stack.dir, "lighttpd.conf")
         with open(path, "w") as f:
