@@ -27,6 +27,19 @@ class LinkingTest(unittest.TestCase):
             with self.subTest(program=os.path.basename(path)):
                 self.assertEqual(dynamically_linked(path), os.path.basename(path) in SHARED_ONLY)
 
+    @unittest.skipIf(BUILD != ROOT, "the default build only")
+    def test_programs_keep_the_hardening_flags(self):
+        """Static or not: position-independent (ASLR), full RELRO, no executable stack."""
+        for name in ("login.cgi", "current-user.cgi", "update-user.cgi"):
+            path = os.path.join(ROOT, "cgi-bin", name)
+            with self.subTest(program=name):
+                out = subprocess.run(["readelf", "-lhdW", path], capture_output=True, text=True,
+                                     check=True).stdout
+                self.assertRegex(out, r"Type:\s+DYN ")
+                self.assertRegex(out, r"(?m)^\s+GNU_RELRO ")
+                self.assertRegex(out, r"\(FLAGS_1\)\s+Flags: NOW PIE")
+                self.assertRegex(out, r"(?m)^\s+GNU_STACK .* RW  ")
+
 
 class PipelineTest(unittest.TestCase):
     @classmethod
