@@ -338,29 +338,15 @@ static void release(struct ctx *c)
 	cfg_free(c->cfg);
 }
 
-/* resp_write() for FastCGI: the same checks, then FCGI_STDOUT records and FCGI_END_REQUEST. */
+/* resp_write() for FastCGI: the same bytes, as FCGI_STDOUT records and FCGI_END_REQUEST. */
 static void fcgi_respond(struct fcgi *f, struct resp *r, int head_only)
 {
-	static const char oom[] = "Status: 500 Internal Server Error\r\n"
-				  "Content-Type: application/json\r\nContent-Length: 33\r\n"
-				  "Cache-Control: no-store\r\n\r\n"
-				  "{\"error\":\"Internal server error\"}";
-	char *out = NULL;
-	size_t len = 0;
+	char *owned;
+	size_t len;
+	const char *out = resp_render(r, head_only, &owned, &len);
 
-	if (r->bad_header) {
-		resp_reset(r);
-		resp_internal(r);
-	}
-	if (r->status >= 500)
-		resp_drop_cookies(r);
-	if (resp_serialize(r, head_only, &out, &len) != AC_OK) {
-		r->status = 500;
-		fcgi_finish(f, oom, head_only ? sizeof oom - 1 - 33 : sizeof oom - 1);
-		return;
-	}
 	fcgi_finish(f, out, len);
-	free(out);
+	free(owned);
 }
 
 static void on_stop(int sig)

@@ -271,18 +271,24 @@ static void bind_field(sqlite3_stmt *st, int k, const struct profile_form *f, in
 	sqlite3_bind_text(st, k, f->text[i], (int)f->text_len[i], SQLITE_STATIC);
 }
 
-/* UPDATE users_user SET <given columns> WHERE id = ?. */
-static int update_user(struct db *db, const char *hex, const struct profile_form *f,
-		       const char *new_thumbnail)
+/*
+ * UPDATE <table> SET <the given form fields that live in it>[, thumbnail] WHERE <key> = ?.
+ * profile picks the fields of user_profile (1) or of users_user (0). *changes is the number of
+ * rows changed, or -1 when nothing was given and no statement ran.
+ */
+static int update_columns(struct db *db, const char *table, const char *key, const char *hex,
+			  const struct profile_form *f, int profile, const char *thumbnail,
+			  int *changes)
 {
-	char sql[160];
-	size_t n = 0;
+	char sql[200], what[40];
+	size_t n;
 	sqlite3_stmt *st;
-	int k = 0, rc, changes = 0;
+	int k = 0, rc;
 
-	n += (size_t)snprintf(sql, sizeof sql, "UPDATE users_user SET ");
+	*changes = -1;
+	n = (size_t)snprintf(sql, sizeof sql, "UPDATE %s SET ", table);
 	for (int i = 0; i <= PF__MAX; i++) {
-		if (i < PF__MAX ? !f->text[i] || in_profile[i] : !new_thumbnail)
+		if (i < PF__MAX ? !f->text[i] || in_profile[i] != profile : !thumbnail)
 			continue;
 		k++;
 		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%d", k > 1 ? ", " : "",
@@ -290,52 +296,40 @@ static int update_user(struct db *db, const char *hex, const struct profile_form
 	}
 	if (k == 0)
 		return AC_OK;
-	snprintf(sql + n, sizeof sql - n, " WHERE id = ?%d", k + 1);
+	snprintf(sql + n, sizeof sql - n, " WHERE %s = ?%d", key, k + 1);
 	rc = db_prepare(db, sql, &st);
 	if (rc != AC_OK)
 		return rc;
 	k = 0;
 	for (int i = 0; i < PF__MAX; i++)
-		if (f->text[i] && !in_profile[i])
+		if (f->text[i] && in_profile[i] == profile)
 			bind_field(st, ++k, f, i);
-	if (new_thumbnail)
-		sqlite3_bind_text(st, ++k, new_thumbnail, -1, SQLITE_STATIC);
+	if (thumbnail)
+		sqlite3_bind_text(st, ++k, thumbnail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k + 1, hex, -1, SQLITE_STATIC);
-	rc = step_done(db, st, "update users_user", &changes);
-	if (rc == AC_OK && changes != 1)
+	snprintf(what, sizeof what, "update %s", table);
+	return step_done(db, st, what, changes);
+}
+
+/* The users_user columns of the form, and the new thumbnail. */
+static int update_user(struct db *db, const char *hex, const struct profile_form *f,
+		       const char *new_thumbnail)
+{
+	int changes, rc = update_columns(db, "users_user", "id", hex, f, 0, new_thumbnail, &changes);
+
+	if (rc == AC_OK && changes >= 0 && changes != 1)
 		rc = AC_ENOTFOUND;
 	return rc;
 }
 
-/* UPDATE user_profile SET <given columns>; a user without a profile row gets one. */
+/* The user_profile columns of the form; a user without a profile row gets one. */
 static int update_profile(struct db *db, const char *hex, const struct profile_form *f)
 {
-	char sql[200], pid[37], pid_hex[33];
-	size_t n = 0;
+	char pid[37], pid_hex[33];
 	sqlite3_stmt *st;
-	int k = 0, rc, changes = 0;
+	int changes, rc = update_columns(db, "user_profile", "user_id", hex, f, 1, NULL, &changes);
 
-	n += (size_t)snprintf(sql, sizeof sql, "UPDATE user_profile SET ");
-	for (int i = 0; i < PF__MAX; i++) {
-		if (!f->text[i] || !in_profile[i])
-			continue;
-		k++;
-		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%d", k > 1 ? ", " : "",
-				      names[i], k);
-	}
-	if (k == 0)
-		return AC_OK;
-	snprintf(sql + n, sizeof sql - n, " WHERE user_id = ?%d", k + 1);
-	rc = db_prepare(db, sql, &st);
-	if (rc != AC_OK)
-		return rc;
-	k = 0;
-	for (int i = 0; i < PF__MAX; i++)
-		if (f->text[i] && in_profile[i])
-			bind_field(st, ++k, f, i);
-	sqlite3_bind_text(st, k + 1, hex, -1, SQLITE_STATIC);
-	rc = step_done(db, st, "update user_profile", &changes);
-	if (rc != AC_OK || changes > 0)
+	if (rc != AC_OK || changes != 0)
 		return rc;
 
 	if (sec_uuid4(pid) != AC_OK || sec_uuid_to_db(pid, pid_hex) != AC_OK)

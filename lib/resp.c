@@ -265,26 +265,36 @@ static int write_all(int fd, const char *p, size_t n)
 	return AC_OK;
 }
 
-int resp_write(struct resp *r, int fd, int head_only)
+const char *resp_render(struct resp *r, int head_only, char **owned, size_t *len)
 {
-	char *out = NULL;
-	size_t len = 0;
-	int rc;
+	static const char oom[] = "Status: 500 Internal Server Error\r\n"
+				  "Content-Type: application/json\r\nContent-Length: 33\r\n"
+				  "Cache-Control: no-store\r\n\r\n"
+				  "{\"error\":\"Internal server error\"}";
 
+	*owned = NULL;
 	if (r->bad_header) {
 		resp_reset(r);
 		resp_internal(r);
 	}
 	if (r->status >= 500)
 		resp_drop_cookies(r);
-	if (resp_serialize(r, head_only, &out, &len) != AC_OK) {
-		static const char oom[] = "Status: 500 Internal Server Error\r\n"
-					  "Content-Type: application/json\r\nContent-Length: 33\r\n"
-					  "Cache-Control: no-store\r\n\r\n"
-					  "{\"error\":\"Internal server error\"}";
-		return write_all(fd, oom, head_only ? sizeof oom - 1 - 33 : sizeof oom - 1);
+	if (resp_serialize(r, head_only, owned, len) != AC_OK) {
+		r->status = 500;
+		*owned = NULL;
+		*len = head_only ? sizeof oom - 1 - 33 : sizeof oom - 1;
+		return oom;
 	}
-	rc = write_all(fd, out, len);
-	free(out);
+	return *owned;
+}
+
+int resp_write(struct resp *r, int fd, int head_only)
+{
+	char *owned;
+	size_t len;
+	const char *out = resp_render(r, head_only, &owned, &len);
+	int rc = write_all(fd, out, len);
+
+	free(owned);
 	return rc;
 }

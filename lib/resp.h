@@ -62,7 +62,13 @@ void resp_empty(struct resp *r, int status);
  * line, the body unless head_only) into a malloc'd buffer. Returns 0 or AC_ENOMEM.
  */
 int resp_serialize(const struct resp *r, int head_only, char **out, size_t *outlen);
-/* Serialises and writes to fd in one pass; a 500 is written instead if a header was refused. */
+/*
+ * The bytes to send: a 500 instead if a header was refused, no cookies on a 5xx, and a fixed
+ * 500 when memory runs out (r->status then says 500). *owned is the buffer to free (NULL when
+ * the fixed answer is returned); *len its length.
+ */
+const char *resp_render(struct resp *r, int head_only, char **owned, size_t *len);
+/* resp_render() written to fd in one pass. */
 int resp_write(struct resp *r, int fd, int head_only);
 /* The reason phrase of a status code. */
 const char *resp_reason(int status);

@@ -4,17 +4,14 @@ AUTHCGI_SERVER=apache), Redis, SQLite and the mail worker with the file backend.
 One stack for the class; each test runs one journey of journeys.mjs in its own browser. Screenshots of a
 failing journey go to tests/out/browser/<journey>/ (every page with BROWSER_SCREENSHOTS=all).
 """
-import base64
-import hashlib
-import hmac
 import json
 import os
 import shutil
 import subprocess
-import time
 import unittest
 import uuid
 
+import tokens
 from harness import BUILD, ROOT, Lighttpd, Stack
 
 try:
@@ -25,7 +22,6 @@ except ImportError:
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.join(ROOT, "tests", "out", "browser")
 CHROMIUM = "/usr/bin/chromium"
-TOKEN_EPOCH = 978307200
 
 
 def ensure_node_modules():
@@ -37,16 +33,6 @@ def ensure_node_modules():
                          capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         raise RuntimeError("npm ci failed in tests/browser:\n" + out.stdout + out.stderr)
-
-
-def base36(n):
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
 
 
 class BrowserTest(unittest.TestCase):
@@ -93,13 +79,9 @@ class BrowserTest(unittest.TestCase):
             "SELECT id, password, last_login, email, is_active FROM users_user WHERE email = ?",
             (email,))[0]
         uid = str(uuid.UUID(uid_hex))
-        ts = int(time.time()) - TOKEN_EPOCH - age
-        key = hashlib.sha256(b"auth.tokens.activation" + self.stack.config["SECRET_KEY"].encode()).digest()
-        msg = "%s%s%s%d%s%s" % (uid, password, (last_login or "")[:19], ts, stored,
-                                "True" if active else "False")
-        mac = hmac.new(key, msg.encode(), hashlib.sha256).hexdigest()
-        uidb64 = base64.urlsafe_b64encode(uid.encode()).decode().rstrip("=")
-        return "%s/users/register/confirm/%s/%s-%s/" % (self.base, uidb64, base36(ts), mac[0::2])
+        token = tokens.compute_token("activation", uid, password, last_login, stored, active,
+                                     tokens.now_ts() - age, secret=self.stack.config["SECRET_KEY"])
+        return "%s/users/register/confirm/%s/%s/" % (self.base, tokens.uidb64(uid), token)
 
     def test_register_confirm_login_profile_picture_logout(self):
         self.journey("register", email="ada@example.com")
