@@ -71,11 +71,14 @@ class Cluster:
         except OSError:
             return ""
 
-    def psql(self, db, sql):
-        """One psql -c run (unaligned, tuples only); returns stdout."""
+    def psql(self, db, sql, user=ROLE, check=True):
+        """One psql run of sql (unaligned, tuples only, stops at the first error): stdout, or
+        with check=False the CompletedProcess."""
         out = subprocess.run([os.path.join(PG_BIN, "psql"), "-X", "-q", "-A", "-t", "-v",
-                              "ON_ERROR_STOP=1", "-h", self.sock, "-U", ROLE, "-d", db, "-c", sql],
-                             capture_output=True, text=True, timeout=60)
+                              "ON_ERROR_STOP=1", "-h", self.sock, "-U", user, "-d", db],
+                             input=sql, capture_output=True, text=True, timeout=60)
+        if not check:
+            return out
         if out.returncode != 0:
             raise AssertionError("psql %r failed: %s" % (sql, out.stderr))
         return out.stdout
@@ -140,7 +143,8 @@ class Service:
     """The service's side: a configuration file naming a PostgreSQL database, the programs of
     AUTHCGI_BUILD (build/postgres under tests/run), run through a pipe as a web server would."""
 
-    def __init__(self, directory, name, database_url, redis_url, **config):
+    def __init__(self, directory, name, database_url, redis_url, build=None, **config):
+        self.build = build or harness.BUILD
         self.dir = os.path.join(directory, "service-" + name)
         self.mail_dir = os.path.join(self.dir, "mail")
         self.media_dir = os.path.join(self.dir, "media")
@@ -159,6 +163,9 @@ class Service:
         }
         self.config.update(config)
         self.config_path = os.path.join(self.dir, "authcgi.conf")
+        self.write_config()
+
+    def write_config(self):
         fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             for k, v in self.config.items():
@@ -170,15 +177,19 @@ class Service:
         return env
 
     def program(self, *parts):
-        return os.path.join(harness.BUILD, *parts)
+        return os.path.join(self.build, *parts)
 
-    def authctl(self, *args, input=None):
-        out = subprocess.run([self.program("bin", "authctl"), *args], env=self.env(), input=input,
+    def authctl(self, *args, input=None, env=None):
+        out = subprocess.run([self.program("bin", "authctl"), *args], env=self.env(env), input=input,
                              capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise AssertionError("authctl %s exited %d: %s%s" % (args, out.returncode, out.stdout,
                                                                  out.stderr))
         return out.stdout
+
+    def set(self, **config):
+        self.config.update(config)
+        self.write_config()
 
     def mailer_once(self):
         out = subprocess.run([self.program("bin", "mailer"), "--once"], env=self.env(),
@@ -203,3 +214,57 @@ class Service:
     def login(self, email, password):
         r = self.cgi("login", "POST", json.dumps({"email": email, "password": password}))
         return r, r.cookie("sessionid")
+
+
+class PgBouncer:
+    """pgbouncer in the foreground in front of cluster, on a Unix socket of its own
+    (DIR/.s.PGSQL.<port>, no TCP), as the postgres user (it refuses root), stopped by its PID."""
+
+    def __init__(self, directory, cluster, databases, pool_mode="transaction", port=6432,
+                 pool_size=20):
+        self.dir = directory
+        self.cluster = cluster
+        self.port = port
+        self.proc = None
+        pw = pwd.getpwnam("postgres")
+        os.makedirs(directory, exist_ok=True)
+        os.chown(directory, pw.pw_uid, pw.pw_gid)
+        os.chmod(directory, 0o755)
+        self.ini = os.path.join(directory, "pgbouncer.ini")
+        self.log = os.path.join(directory, "pgbouncer.log")
+        with open(os.path.join(directory, "userlist.txt"), "w") as f:
+            f.write('"%s" ""\n' % ROLE)
+        with open(self.ini, "w") as f:
+            f.write("[databases]\n")
+            for db in databases:
+                f.write("%s = host=%s dbname=%s user=%s\n" % (db, cluster.sock, db, ROLE))
+            f.write("[pgbouncer]\n"
+                    "unix_socket_dir = %s\nlisten_port = %d\n"
+                    "auth_type = trust\nauth_file = %s\n"
+                    "pool_mode = %s\ndefault_pool_size = %d\nmax_client_conn = 200\n"
+                    "logfile = %s\n" % (directory, port, os.path.join(directory, "userlist.txt"),
+                                         pool_mode, pool_size, self.log))
+
+    def start(self):
+        pw = pwd.getpwnam("postgres")
+        for name in os.listdir(self.dir):
+            os.chown(os.path.join(self.dir, name), pw.pw_uid, pw.pw_gid)
+        self.proc = subprocess.Popen(["pgbouncer", self.ini], user=pw.pw_uid, group=pw.pw_gid,
+                                     extra_groups=[], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
+        sock = os.path.join(self.dir, ".s.PGSQL.%d" % self.port)
+
+        def up():
+            if self.proc.poll() is not None:
+                with open(self.log, errors="replace") as f:
+                    raise RuntimeError("pgbouncer exited %s:\n%s" % (self.proc.returncode, f.read()[-3000:]))
+            return os.path.exists(sock)
+        harness.wait_for(up, timeout=15, what="pgbouncer")
+        return self
+
+    def url(self, db, user=ROLE):
+        return "postgres://%s@/%s?host=%s&port=%d" % (user, db, self.dir, self.port)
+
+    def stop(self):
+        harness.stop_pid(self.proc, signal.SIGTERM, timeout=15)
+        self.proc = None
