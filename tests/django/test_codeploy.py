@@ -286,6 +286,20 @@ class BothWays:
                          ("Torvalds", "1970-01-01"))
         self.assertTrue(r.json["thumbnail"].endswith("users/tux_Ab3dE9x.png"), r.json["thumbnail"])
 
+    def test_case_insensitive_uniqueness_binds_django(self):
+        """The service's unique index on lower(email) stops Django from adding an address that
+        differs only in case (Django's own check is case-sensitive), and register sees it."""
+        self.create_in_django("Case@example.com")
+        err = self.django.run(
+            "from django.db import IntegrityError\nfrom users.models import User\n"
+            "try:\n    User.objects.create_user(address, password)\n"
+            "except IntegrityError as e:\n    result = type(e).__name__\n",
+            address="CASE@example.com", password=PASSWORD)
+        self.assertEqual(err, "IntegrityError")
+        r = self.service.cgi("register", "POST", json.dumps(
+            {"email": "case@EXAMPLE.COM", "first_name": "", "last_name": "", "password": PASSWORD}))
+        self.assertEqual((r.status, r.json), (400, {"error": "A user with that email address already exists"}))
+
     def test_profile_created_by_either_side_is_one_row(self):
         """A user Django created without a profile (the signal bypassed) gets one from the
         service (§2.3), and Django's reverse accessor finds that row."""
@@ -400,6 +414,51 @@ class ServiceFirst(BothWays, unittest.TestCase):
                         "User.objects.get(email=address).delete()", address="gone@example.com")
         self.assertEqual(query(self.db, "SELECT count(*) FROM users_user WHERE email = %s",
                                ("gone@example.com",)), [(0,)])
+
+
+def deploy_sql_blocks(section):
+    """The ```sql blocks of one ### section of DEPLOY.md, in order."""
+    with open(os.path.join(harness.ROOT, "DEPLOY.md")) as f:
+        doc = f.read()
+    start = doc.index("\n### %s\n" % section)
+    end = doc.find("\n### ", start + 1)
+    return re.findall(r"```sql\n(.*?)```", doc[start:end if end > 0 else None], re.S)
+
+
+class RuntimeRole(unittest.TestCase):
+    """DEPLOY.md's roles and grants, run as written: the owner runs authctl migrate, and the
+    runtime role, with only its row privileges, serves every request and the mail worker."""
+
+    def test_runtime_role_serves_requests_and_nothing_more(self):
+        superuser_sql, owner_sql = deploy_sql_blocks("Roles and grants")
+        cluster.psql("postgres", superuser_sql)
+        owner = pg.Service(tmp, "roles", cluster.url("authcgi", "authcgi_app"), redis.url)
+        owner.authctl("migrate", env={"DATABASE_URL": cluster.url("authcgi", "authcgi_owner")})
+        cluster.psql("authcgi", owner_sql, user="authcgi_owner")
+        svc = owner              # its configuration file names the runtime role
+        r = svc.cgi("register", "POST", json.dumps(
+            {"email": "role@example.com", "first_name": "R", "last_name": "Ole", "password": PASSWORD}))
+        self.assertEqual(r.status, 201, r.raw[:300] + r.stderr.encode())
+        (text,), = query("authcgi", "SELECT body_text FROM mail_outbox")
+        uid64, token = LINK_RE.search(text).groups()
+        r = svc.cgi("confirm-email", "GET", env={"PATH_INFO": "/%s/%s/" % (uid64, token)})
+        self.assertEqual((r.status, r.header("Location")), (302, F + "/auth/confirmed"), r.stderr)
+        r, cookie = svc.login("role@example.com", PASSWORD)
+        self.assertEqual(r.status, 200, r.raw[:300] + r.stderr.encode())
+        body, ctype = form([("phone_number", "+1 555 0100"), ("birth_date", "2000-02-29")])
+        r = svc.cgi("update-user", "PATCH", body,
+                    env={"HTTP_COOKIE": "sessionid=" + cookie, "CONTENT_TYPE": ctype})
+        self.assertEqual((r.status, r.json["profile"]["birth_date"]), (200, "2000-02-29"), r.stderr)
+        r = svc.cgi("series", "GET")
+        self.assertEqual(r.status, 200, r.stderr)
+        svc.mailer_once()
+        self.assertEqual(query("authcgi", "SELECT count(*) FROM mail_outbox"), [(0,)])
+        self.assertEqual(len(glob.glob(os.path.join(svc.mail_dir, "*.eml"))), 1)
+        # and nothing more: no DDL, no table of its own
+        for sql in ("CREATE TABLE x (i int)", "DROP TABLE mail_outbox",
+                    "ALTER TABLE users_user ADD COLUMN x int", "TRUNCATE users_user"):
+            out = cluster.psql("authcgi", sql, user="authcgi_app", check=False)
+            self.assertNotEqual(out.returncode, 0, sql)
 
 
 if __name__ == "__main__":
