@@ -181,7 +181,7 @@ class Service:
 
     def authctl(self, *args, input=None, env=None):
         out = subprocess.run([self.program("bin", "authctl"), *args], env=self.env(env), input=input,
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=120, cwd=self.dir)
         if out.returncode != 0:
             raise AssertionError("authctl %s exited %d: %s%s" % (args, out.returncode, out.stdout,
                                                                  out.stderr))
@@ -193,7 +193,7 @@ class Service:
 
     def mailer_once(self):
         out = subprocess.run([self.program("bin", "mailer"), "--once"], env=self.env(),
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, cwd=self.dir)
         if out.returncode != 0:
             raise AssertionError("mailer --once exited %d: %s" % (out.returncode, out.stderr))
 
@@ -204,8 +204,9 @@ class Service:
         if method not in ("GET", "HEAD", "OPTIONS"):
             e["CONTENT_LENGTH"] = str(len(body))
         e.update(env or {})
+        # in a directory of its own, as a web server runs a CGI in its script's directory
         out = subprocess.run([self.program("cgi-bin", name + ".cgi")], env=e, input=body,
-                             capture_output=True, timeout=120)
+                             capture_output=True, timeout=120, cwd=self.dir)
         stderr = out.stderr.decode("utf-8", "replace")
         if out.returncode != 0:
             raise AssertionError("%s.cgi exited %d: %s" % (name, out.returncode, stderr[-4000:]))
