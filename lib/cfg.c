@@ -1288,7 +1288,7 @@ void cfg_free(struct cfg *c)
 		free(c->secret_key);
 	}
 	free(c->database_path);
-	free(c->database_url);
+	free_wipe(c->database_url);   /* may hold the database password */
 	free(c->argon2_slot_prefix);
 	free_wipe(c->redis_url);
 	redis_clear(&c->redis);
