@@ -1,11 +1,14 @@
 # authcgi build: lib/libauthcgi.a, cgi-bin/*.cgi, bin/*, tests, sanitizer build, fuzzers.
 #   make            build everything into the source tree (O=. by default)
 #   make test       unit + CGI pipe + HTTP tests, then the same under ASan+UBSan and valgrind
-#   make run        start Redis, lighttpd, the mail worker and a SQLite database (bin/devserver)
+#   make run        start Redis, lighttpd, the mail worker and a SQLite database (bin/devserver);
+#                   DB=postgres: a throw-away PostgreSQL cluster instead, DATABASE_URL=postgres://
+#                   an existing server
+#   make postgres   the PostgreSQL-capable programs in build/postgres/ (POSTGRES=1, dynamic)
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
-#   make install    PREFIX=/srv/authcgi [DESTDIR=/stage]: the installed tree of DEPLOY.md
+#   make install    PREFIX=/srv/authcgi [DESTDIR=/stage] [POSTGRES=1]: the tree of DEPLOY.md
 # O=DIR puts every build product under DIR (the sanitizer build uses O=build/asan SAN=1, the
-# all-shared build that valgrind checks O=build/shared SHARED=1).
+# all-shared build that valgrind checks O=build/shared SHARED=1, PostgreSQL O=build/postgres).
 
 O            ?= .
 PREFIX       ?= /srv/authcgi
@@ -145,11 +148,13 @@ shared:
 
 # The PostgreSQL-capable programs (dynamically linked), beside the static SQLite-only ones.
 postgres:
-	$(MAKE) --no-print-directory O=build/postgres POSTGRES=1 all
+	$(MAKE) --no-print-directory O=build/postgres POSTGRES=1 all unit
+	@mkdir -p run   # where these programs keep their Argon2 slot files (lib/cfg.c)
 
 # The installed programs look for PREFIX/authcgi.conf and PREFIX/db/ (AUTHCGI_HOME), so they are
-# built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX.
-INSTALL_O    ?= build/install$(PREFIX)
+# built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX and
+# engine: `make install POSTGRES=1` installs the PostgreSQL-capable (dynamically linked) programs.
+INSTALL_O    ?= build/install$(PREFIX)$(if $(filter 1,$(POSTGRES)),-postgres)
 INSTALL_ROOT  = $(if $(DESTDIR),$(abspath $(DESTDIR)))$(PREFIX)
 SAMPLES      := httpd.conf.sample lighttpd.conf.sample authcgi.conf.sample authcgi-mailer.service.sample
 install:

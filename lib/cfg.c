@@ -8,6 +8,9 @@
 #include "origin.h"
 #include "utf8.h"
 
+#ifdef AUTHCGI_POSTGRES
+#include <libpq-fe.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -839,6 +842,13 @@ static int parse_database_url(struct ctx *x, const char *url, struct cfg *c)
 	if ((slen == 8 && strncasecmp(url, "postgres", 8) == 0) ||
 	    (slen == 10 && strncasecmp(url, "postgresql", 10) == 0)) {
 #ifdef AUTHCGI_POSTGRES
+		PQconninfoOption *opts = PQconninfoParse(url, NULL);
+
+		/* libpq's own message could quote the URL, password included: not logged */
+		if (!opts)
+			return bad(x, K_DATABASE_URL, "is not a URL libpq accepts (postgres://user:password"
+				   "@host:port/name?param=value)");
+		PQconninfoFree(opts);
 		c->database_engine = CFG_DB_POSTGRES;
 		return dup_to(x, url, &c->database_url);
 #else
@@ -959,6 +969,14 @@ static int build_core(struct ctx *x, struct cfg *c)
 	if (rc != AC_OK ||
 	    get_uint(x, K_SQLITE_BUSY_TIMEOUT_MS, 3000, 0, 60000, &c->sqlite_busy_timeout_ms) != AC_OK)
 		return rc != AC_OK ? rc : AC_EINVAL;
+	/* The Argon2 slot files are host-local (§10.2): beside a SQLite file, never beside a
+	 * remote database, so with PostgreSQL in the installation's run/ directory. */
+	if (c->database_path)
+		rc = dup_to(x, c->database_path, &c->argon2_slot_prefix);
+	else if (asprintf(&c->argon2_slot_prefix, "%s/run/authcgi", cfg_home()) < 0)
+		return nomem(x);
+	if (rc != AC_OK)
+		return rc;
 
 	if (get_str(x, K_REDIS_URL, "redis://127.0.0.1:6379/0", &c->redis_url) != AC_OK)
 		return AC_EINVAL;
@@ -1270,7 +1288,8 @@ void cfg_free(struct cfg *c)
 		free(c->secret_key);
 	}
 	free(c->database_path);
-	free(c->database_url);
+	free_wipe(c->database_url);   /* may hold the database password */
+	free(c->argon2_slot_prefix);
 	free_wipe(c->redis_url);
 	redis_clear(&c->redis);
 	free(c->frontend_url);
