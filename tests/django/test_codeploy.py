@@ -353,17 +353,15 @@ class BothWays:
         self.assertEqual(r.json["profile"]["id"], pid)
 
 
-    @unittest.expectedFailure
-    def test_argon2_slot_files_are_not_named_after_a_null_path(self):
-        """Engine bug, reported: with a postgres:// DATABASE_URL cfg->database_path is NULL and
-        lib/argon2_gate.c names its slot files "%s-argon2-%u" of it, i.e. "(null)-argon2-0" in
-        the CGI's working directory (one per web server's cgi-bin, not one per host; main even
-        committed such a file). API.md §10.2: a host-local directory. Remove the decorator with
-        the fix."""
+    def test_argon2_slots_are_host_local_files(self):
+        """With PostgreSQL there is no database file to put the Argon2 slot files beside: they
+        are AUTHCGI_HOME/run/authcgi-argon2-<n> (the repository's run/ for this build, which
+        make postgres creates), never in the CGI's working directory."""
         self.create_in_django("slots@example.com")
         r, _ = self.service.login("slots@example.com", PASSWORD)
         self.assertEqual(r.status, 200, r.body)
-        self.assertEqual([n for n in os.listdir(self.service.dir) if n.startswith("(null)")], [])
+        self.assertTrue(os.path.exists(os.path.join(harness.ROOT, "run", "authcgi-argon2-0")))
+        self.assertEqual([n for n in os.listdir(self.service.dir) if "argon2" in n], [])
 
 
 class DjangoFirst(BothWays, unittest.TestCase):
