@@ -269,6 +269,40 @@ class SentinelTest(unittest.TestCase):
                    opts=("-a", "m4ster-secret", "--no-auth-warning", "-n", "3"))
         self.assertEqual(keys.count("auth:sess:"), 1)
 
+    def test_fastcgi_on_a_master_demoted_under_it(self):
+        """A kept connection to a master that becomes a replica without being cut (no Sentinel
+        involved): writes answer READONLY, that answer is a 503 and drops the connection, and
+        the next request asks the Sentinels again."""
+        s = self.other_stack("redis-sentinel://:m4ster-secret@%s/locked"
+                             % ",".join("127.0.0.1:%d" % p for p in self.sentinels))
+        self.stack, saved = s, self.stack
+        try:
+            flogin = self.responder("login")
+            fcu = self.responder("current-user")
+        finally:
+            self.stack = saved
+        self.addCleanup(flogin.stop)
+        self.addCleanup(fcu.stop)
+        status, token = self.fcgi_login(flogin)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.fcgi_current_user(fcu, token)[0], 200)
+        auth = ("-a", "m4ster-secret", "--no-auth-warning")
+        self.assertEqual(cli(self.locked, "REPLICAOF", "127.0.0.1", str(free_port()), opts=auth), "OK")
+        try:
+            # a read on a kept connection is served by the replica: the replicated session
+            self.assertEqual(self.fcgi_current_user(fcu, token)[0], 200)
+            self.assertEqual(self.fcgi_login(flogin)[0], 503)       # READONLY on the kept connection
+            self.assertEqual(self.fcgi_login(flogin)[0], 503)       # rediscovered: ROLE says replica
+        finally:
+            self.assertEqual(cli(self.locked, "REPLICAOF", "NO", "ONE", opts=auth), "OK")
+        self.assertEqual(self.fcgi_login(flogin)[0], 200)
+        self.assertEqual(self.fcgi_current_user(fcu, token)[0], 200)
+        flogin.stop()
+        with open(os.path.join(s.dir, "login-fcgi.log")) as f:
+            log = f.read()
+        self.assertIn("READONLY", log)
+        self.assertIn("is a replica", log)
+
     def ride_out(self, what, token, fcu, new_master, done):
         """Polls current-user (a CGI run and the FastCGI responder fcu, the session token)
         until the Sentinels name new_master, it is master, done() holds and both answers are
@@ -276,7 +310,7 @@ class SentinelTest(unittest.TestCase):
         t0 = time.monotonic()
         seen = {"cgi": [], "fcgi": []}
         slowest = 0.0
-        switched_at = None
+        switched_at = named_at = None
         while time.monotonic() - t0 < 60:
             r, dt = self.timed_cgi("current-user", method="GET",
                                    env={"HTTP_COOKIE": "sessionid=" + token})
@@ -289,8 +323,10 @@ class SentinelTest(unittest.TestCase):
             slowest = max(slowest, dt)
             self.assertIn(status, (200, 503), body)
             seen["fcgi"].append((round(time.monotonic() - t0, 2), status))
-            ok = all(master_addr(p, "mymaster") == new_master for p in self.sentinels) and \
-                role(new_master) == "master" and done()
+            named = all(master_addr(p, "mymaster") == new_master for p in self.sentinels)
+            if named and named_at is None:
+                named_at = time.monotonic() - t0
+            ok = named and role(new_master) == "master" and done()
             if ok and switched_at is None:
                 switched_at = time.monotonic() - t0
             if ok and r.status == 200 and status == 200:
@@ -306,9 +342,10 @@ class SentinelTest(unittest.TestCase):
             return "%d x 200, %d x 503%s" % (
                 sum(1 for _, x in v if x == 200), len(n503),
                 " (%.1f-%.1f s)" % (n503[0], n503[-1]) if n503 else "")
-        print("\n%s: switched after %.1f s, 200 again after %.1f s, slowest answer %.2f s; "
-              "CGI %s; FastCGI %s" % (what, switched_at, recovered, slowest, summary(seen["cgi"]),
-                                      summary(seen["fcgi"])))
+        print("\n%s: Sentinels name the new master after %.1f s, switch complete after %.1f s, "
+              "200 again after %.1f s, slowest answer %.2f s; CGI %s; FastCGI %s"
+              % (what, named_at, switched_at, recovered, slowest, summary(seen["cgi"]),
+                 summary(seen["fcgi"])))
         return seen
 
     def after_switch(self, token, fcu, flogin, new_master):
