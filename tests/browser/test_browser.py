@@ -108,6 +108,9 @@ class BrowserTest(unittest.TestCase):
     def test_every_page_at_phone_and_desktop_width(self):
         self.journey("layout", email=self.user("margaret@example.com", "Margaret", "Hamilton"))
 
+    def test_login_next_stays_on_the_site(self):
+        self.journey("redirect_next", email=self.user("dorothy@example.com", "Dorothy", "Vaughan"))
+
 
 if __name__ == "__main__":
     unittest.main()
