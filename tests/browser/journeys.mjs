@@ -405,6 +405,8 @@ const journeys = {
 		const attempts = [];
 		for (const [next, want] of cases) {
 			const probe = await page.request.get('/auth/login/?next=' + next);
+			assert.ok(probe.status() === 200 || !(DATA.must_serve || []).includes(next),
+				`the server answers ${probe.status()} to ?next=${next}, which this test needs served`);
 			if (probe.status() === 200) attempts.push([next, want, 'served']);
 			else console.log(`the server answers ${probe.status()} to ?next=${next}`);
 			attempts.push([next, want, 'replaced']);
