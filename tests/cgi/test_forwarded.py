@@ -44,8 +44,9 @@ class ForwardedLimitTest(unittest.TestCase):
         for values, subject in FORMS:
             self.stack.redis.cli("FLUSHALL")
             with self.subTest(values=values):
-                statuses = [self.register(v).status for v in values]
-                self.assertEqual(statuses, [201, 201, 429])
+                responses = [self.register(v) for v in values]
+                self.assertEqual([r.status for r in responses], [201, 201, 429])
+                self.assertEqual(responses[2].json, TOO_MANY)
                 keys = self.stack.redis.keys("auth:rl:register-addr:*")
                 self.assertEqual(keys, ["auth:rl:register-addr:" + subject])
 
