@@ -110,12 +110,19 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB) $(LIB_HDRS)
 
 unit: $(UNITS)
 
-# Everything a change can break, with the counts on the last line.
-test: all unit fuzz-build shared
+# Everything a change can break, with the counts on the last line. `test` and `run` install
+# the missing packages first and only then build, in a make started after the install (this
+# one computed PKG_CFLAGS before the packages were there); as a non-root user bin/install-deps
+# prints the apt-get command and fails, before anything is compiled.
+test:
+	bin/install-deps --test
+	$(MAKE) --no-print-directory all unit fuzz-build shared
 	$(MAKE) --no-print-directory O=build/asan SAN=1 all unit
 	/usr/bin/python3 tests/run
 
-run: all
+run:
+	bin/install-deps --run
+	$(MAKE) --no-print-directory all
 	bin/devserver
 
 asan:
