@@ -77,7 +77,16 @@ MAIL_TEMPLATES := $(sort $(wildcard lib/mail/*.txt lib/mail/*.html))
 lib/mail_templates.c: $(MAIL_TEMPLATES) bin/embed-templates
 	sh bin/embed-templates $(MAIL_TEMPLATES) > $@.tmp && mv $@.tmp $@
 
-$(O)/obj/lib/%.o: lib/%.c $(LIB_HDRS)
+# AUTHCGI_HOME is compiled in: its value is kept in a stamp, rewritten only when it changes (the
+# tree was moved or copied, or another value given), and every object depends on the stamp.
+HOME_STAMP := $(O)/obj/AUTHCGI_HOME
+$(HOME_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@test "$$(cat $@ 2>/dev/null)" = '$(AUTHCGI_HOME)' || printf '%s\n' '$(AUTHCGI_HOME)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(O)/obj/lib/%.o: lib/%.c $(LIB_HDRS) $(HOME_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -159,7 +168,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefi
 FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 FUZZ_LIB  := build/fuzz/libauthcgi-fuzz.a
 
-build/fuzz/obj/%.o: lib/%.c $(LIB_HDRS)
+build/fuzz/obj/%.o: lib/%.c $(LIB_HDRS) $(HOME_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CLANG,$@)
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -D_GNU_SOURCE -Ilib \
