@@ -5,9 +5,9 @@ A root is bootstrapped with `debootstrap --variant=minbase bookworm` from the De
 machine's apt uses (its /etc/apt/sources.list.d/, read at test time), `make` alone is installed
 in it, and the files a clone of this checkout has (tracked and untracked-but-not-ignored, as they
 are in the working tree: no build products, no run/ state) are copied to /opt/authcgi there.
-As an ordinary user `make run` must print the apt-get command and stop before compiling; as
-root it must serve, and from outside /users/current-user/ answers the JSON 401, a registration
-is confirmed by the e-mailed link and the user logs in. Everything started is stopped by PID
+As an ordinary user `make run` and `make test` must print the apt-get command and stop before
+compiling; as root `make run` must serve, and from outside /users/current-user/ answers the JSON
+401, a registration is confirmed by the e-mailed link and the user logs in. Everything started is stopped by PID
 (the process group of make run, then anything else whose root is the chroot), /proc, /sys and
 /dev are unmounted, and the root is removed.
 
@@ -173,9 +173,11 @@ class FreshMachineTest(unittest.TestCase):
 
         # An ordinary user in a clone of their own: the apt-get command, and nothing compiled.
         subprocess.run(cls.in_root("chown", "-R", "nobody:nogroup", TREE), check=True, timeout=60)
-        cls.user_rc, cls.user_log = cls.timed("make run as nobody", cls.in_root(
-            "sh", "-c", 'cd "$0" && exec make run', TREE, user="nobody:nogroup"), 300)
-        cls.user_built = os.path.exists(cls.target + TREE + "/obj")
+        cls.as_user = {}
+        for target in ("run", "test"):
+            rc, log = cls.timed("make %s as nobody" % target, cls.in_root(
+                "sh", "-c", 'cd "$0" && exec make "$1"', TREE, target, user="nobody:nogroup"), 300)
+            cls.as_user[target] = (rc, log, os.path.exists(cls.target + TREE + "/obj"))
         subprocess.run(cls.in_root("chown", "-R", "root:root", TREE), check=True, timeout=60)
 
         start = time.monotonic()
@@ -256,14 +258,16 @@ class FreshMachineTest(unittest.TestCase):
             raise AssertionError("; ".join(errors))
 
     def test_1_non_root_gets_the_apt_get_command_and_nothing_is_compiled(self):
-        self.assertNotEqual(self.user_rc, 0, self.user_log)
-        m = re.search(r"install them with:  sudo apt-get update && sudo apt-get install -y (.+)",
-                      self.user_log)
-        self.assertTrue(m, self.user_log)
-        for pkg in ("gcc", "libhiredis-dev", "lighttpd", "redis-server"):
-            self.assertIn(pkg, m.group(1).split())
-        self.assertNotIn(" CC ", self.user_log)
-        self.assertFalse(self.user_built, "make run as nobody created obj/")
+        for target, extra in (("run", ()), ("test", ("libcmocka-dev", "valgrind", "clang"))):
+            rc, log, built = self.as_user[target]
+            self.assertNotEqual(rc, 0, log)
+            m = re.search(r"install them with:  sudo apt-get update && sudo apt-get install -y (.+)",
+                          log)
+            self.assertTrue(m, log)
+            for pkg in ("gcc", "libhiredis-dev", "lighttpd", "redis-server") + extra:
+                self.assertIn(pkg, m.group(1).split(), target)
+            self.assertNotIn(" CC ", log)
+            self.assertFalse(built, "make %s as nobody created obj/" % target)
 
     def test_2_current_user_answers_the_json_401(self):
         r = self.first
