@@ -28,7 +28,7 @@ static int end_previous_session(struct ctx *c, struct rds *r)
 }
 
 /* Step 4 of §7.4: bookkeeping and the new session. */
-static int succeed(struct ctx *c, const char *email, struct user *u)
+static int succeed(struct ctx *c, struct cred_resv *res, struct user *u)
 {
 	struct pw_params params;
 	char *new_hash = NULL;
@@ -36,7 +36,7 @@ static int succeed(struct ctx *c, const char *email, struct user *u)
 	struct rds *r;
 	int rc, upgraded = 0;
 
-	rc = cred_succeeded(c, email);
+	rc = cred_succeeded(c, res);
 	if (rc != AC_OK)
 		return rc;
 	ctx_pw_params(c, &params);
@@ -67,24 +67,15 @@ static int succeed(struct ctx *c, const char *email, struct user *u)
 	return ctx_reply_user(c, u);
 }
 
-static int handle(struct ctx *c)
+/* One reserved attempt: the lookup, the one password check, and its verdict. */
+static int attempt(struct ctx *c, struct cred_resv *res, struct user **out)
 {
 	const char *email = c->field[0], *password = c->field[1];
 	char trimmed[EMAIL_MAX + 1];
 	struct user *u = NULL;
 	struct db *db;
-	long retry = 0;
 	int rc, ok = 0;
 
-	if (!email || !password)
-		return resp_error(&c->resp, 400, "Please provide email and password");
-	rc = cred_check_limits(c, email, &retry);
-	if (rc == AC_ELIMIT) {
-		ctx_too_many(c, retry, CRED_TOO_MANY);
-		return AC_OK;
-	}
-	if (rc != AC_OK)
-		return rc;
 	rc = ctx_db(c, &db);
 	if (rc != AC_OK)
 		return rc;
@@ -94,14 +85,37 @@ static int handle(struct ctx *c)
 		if (rc != AC_OK && rc != AC_ENOTFOUND)
 			return rc;
 	}
+	*out = u;
 	rc = cred_verify(c, u, password, &ok);
-	if (rc == AC_OK && ok)
-		rc = succeed(c, email, u);
-	else if (rc == AC_OK) {
-		rc = cred_failed(c, email, u);
-		if (rc == AC_OK)
-			rc = resp_error(&c->resp, 400, "Email and password do not match");
+	if (rc != AC_OK)
+		return rc;
+	if (ok)
+		return succeed(c, res, u);
+	cred_failed(c, res, u);
+	return resp_error(&c->resp, 400, "Email and password do not match");
+}
+
+static int handle(struct ctx *c)
+{
+	struct cred_resv res;
+	struct user *u = NULL;
+	long retry = 0;
+	int rc;
+
+	if (!c->field[0] || !c->field[1])
+		return resp_error(&c->resp, 400, "Please provide email and password");
+	/* §1.12: the attempt is reserved before anything is hashed. */
+	rc = cred_reserve(c, c->field[0], &res, &retry);
+	if (rc == AC_ELIMIT) {
+		ctx_too_many(c, retry, CRED_TOO_MANY);
+		return AC_OK;
 	}
+	if (rc != AC_OK)
+		return rc;
+	rc = attempt(c, &res, &u);
+	/* No verdict (503, 500): both reservations are given back. */
+	if (rc != AC_OK)
+		cred_release(c, &res);
 	c->user = u;
 	return rc;
 }
