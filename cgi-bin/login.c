@@ -31,7 +31,8 @@ static int end_previous_session(struct ctx *c, struct rds *r)
 static int succeed(struct ctx *c, struct cred_resv *res, struct user *u)
 {
 	struct pw_params params;
-	char *new_hash = NULL;
+	char *new_hash = NULL, verified_fp[65], new_fp[65];
+	long long ended = 0;
 	struct db *db;
 	struct rds *r;
 	int rc, upgraded = 0;
@@ -39,6 +40,8 @@ static int succeed(struct ctx *c, struct cred_resv *res, struct user *u)
 	rc = cred_succeeded(c, res);
 	if (rc != AC_OK)
 		return rc;
+	/* The fingerprint of the hash just verified, before an upgrade replaces u->password. */
+	sess_fingerprint(c->cfg, u->password, verified_fp);
 	ctx_pw_params(c, &params);
 	if (pw_needs_upgrade(&params, u->password)) {
 		rc = cred_hash(c, c->field[1], &new_hash);
@@ -55,15 +58,21 @@ static int succeed(struct ctx *c, struct cred_resv *res, struct user *u)
 		rc = ctx_redis(c, &r);
 	if (rc == AC_OK)
 		rc = end_previous_session(c, r);
+	/* §4.6: only the sessions of the verified hash follow the upgrade; the rest end. */
+	if (rc == AC_OK && upgraded) {
+		sess_fingerprint(c->cfg, u->password, new_fp);
+		rc = sess_refingerprint(r, u->id, verified_fp, new_fp, &ended);
+	}
 	if (rc == AC_OK)
 		rc = ctx_start_session(c, u);
-	if (rc == AC_OK && upgraded)
-		rc = sess_refingerprint(r, u->id, c->sess.pwd);
 	if (rc != AC_OK)
 		return rc;
 	log_security("login: user %s session %.8s addr %s%s", u->id, c->sess.h,
 		     c->req.client_known ? c->req.client_ip : "unknown",
 		     upgraded ? " (password hash upgraded)" : "");
+	if (ended)
+		log_security("user %s: %lld session(s) of an earlier password ended at the hash upgrade",
+			     u->id, ended);
 	return ctx_reply_user(c, u);
 }
 

@@ -357,23 +357,53 @@ int sess_touch(struct rds *r, struct session *s, long long now)
 	return rc;
 }
 
-int sess_refingerprint(struct rds *r, const char *uid, const char *pwd)
+/*
+ * KEYS[1] = auth:user:<uuid>; ARGV: the auth:sess: prefix, uid, the fingerprint of the hash
+ * just verified, the fingerprint of the upgraded hash. Index fields whose session is gone or is
+ * not this user's are removed; sessions at the verified fingerprint are rewritten, those at the
+ * new one kept, every other session of the user ended. Returns {kept, ended}.
+ */
+static const char upgrade_lua[] =
+	"local idx = redis.call('HGETALL', KEYS[1]) "
+	"local kept, ended = 0, 0 "
+	"for i = 1, #idx, 2 do "
+	"  local k = ARGV[1] .. idx[i + 1] "
+	"  local s = redis.call('HMGET', k, 'uid', 'pwd') "
+	"  if s[1] ~= ARGV[2] then "
+	"    redis.call('HDEL', KEYS[1], idx[i]) "
+	"  elseif s[2] == ARGV[3] then "
+	"    redis.call('HSET', k, 'pwd', ARGV[4]) "
+	"    kept = kept + 1 "
+	"  elseif s[2] == ARGV[4] then "
+	"    kept = kept + 1 "
+	"  else "
+	"    redis.call('DEL', k) "
+	"    redis.call('HDEL', KEYS[1], idx[i]) "
+	"    ended = ended + 1 "
+	"  end "
+	"end "
+	"return { kept, ended }";
+
+int sess_refingerprint(struct rds *r, const char *uid, const char *verified_pwd, const char *new_pwd,
+		       long long *ended)
 {
-	redisReply *idx = NULL;
-	int rc = index_of(r, uid, &idx);
+	char ukey[64];
+	redisReply *rep;
+	int rc;
 
-	for (size_t i = 0; rc == AC_OK && i + 1 < idx->elements; i += 2) {
-		char skey[80];
-		redisReply *rep;
-
-		snprintf(skey, sizeof skey, SESS_KEY "%.64s", idx->element[i + 1]->str);
-		rc = rds_cmd(r, &rep, "EVAL",
-			     "if redis.call('EXISTS', KEYS[1]) == 1 then "
-			     "return redis.call('HSET', KEYS[1], 'pwd', ARGV[1]) end return 0",
-			     "1", skey, pwd, NULL);
-		freeReplyObject(rep);
-	}
-	freeReplyObject(idx);
+	if (ended)
+		*ended = 0;
+	snprintf(ukey, sizeof ukey, USER_KEY "%s", uid);
+	rc = rds_cmd(r, &rep, "EVAL", upgrade_lua, "1", ukey, SESS_KEY, uid, verified_pwd, new_pwd,
+		     NULL);
+	if (rc != AC_OK)
+		return rc;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[1]->type != REDIS_REPLY_INTEGER)
+		rc = AC_EUNAVAIL;
+	else if (ended)
+		*ended = rep->element[1]->integer;
+	freeReplyObject(rep);
 	return rc;
 }
 

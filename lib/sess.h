@@ -51,8 +51,14 @@ int sess_delete_all(struct rds *r, const char *uid, long long *n);
 int sess_delete_others(struct rds *r, const char *uid, const char *keep_h, long long *n);
 /* Sets seen to now when it is at least 60 s old. */
 int sess_touch(struct rds *r, struct session *s, long long now);
-/* Rewrites pwd in every live session of uid (after a hash upgrade at login). */
-int sess_refingerprint(struct rds *r, const char *uid, const char *pwd);
+/*
+ * After a hash upgrade at login (§4.6), atomically (one script): rewrites pwd to new_pwd in the
+ * sessions of uid whose pwd is verified_pwd (the fingerprint of the hash just verified), keeps
+ * those already at new_pwd, and ends every other session of uid (an earlier password's: an
+ * upgrade must never revive them). *ended (may be NULL) gets the number ended.
+ */
+int sess_refingerprint(struct rds *r, const char *uid, const char *verified_pwd, const char *new_pwd,
+		       long long *ended);
 
 /*
  * Lists the live sessions of uid, pruning stale index fields. *out is a malloc'd array

@@ -1,4 +1,7 @@
-/* Unit tests of lib/sess.c: cookie parsing (§4.3), the token hash and fingerprint vectors (§4.4), cookie lines (§4.2). */
+/*
+ * Unit tests of lib/sess.c: cookie parsing (§4.3), the token hash and fingerprint vectors (§4.4),
+ * cookie lines (§4.2); against a real redis-server, the hash-upgrade rewrite (§4.6).
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,6 +9,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "redis_server.h"
 #include "sess.h"
 
 #define VECTOR_SECRET "an-example-secret-key-for-test-vectors-only-0123456789"
@@ -70,13 +74,101 @@ static void cookie_lines(void **state)
 				  "Path=/; SameSite=Lax");
 }
 
+#define UID "3f1c2a4e-8b7d-4e2f-9a1b-0c2d3e4f5a6b"
+#define UKEY "auth:user:" UID
+
+static struct cfg *session_cfg(struct test_redis *t)
+{
+	t->cfg.secret_key = VECTOR_SECRET;
+	t->cfg.secret_key_len = strlen(VECTOR_SECRET);
+	t->cfg.session_cookie_age = 1209600;
+	return &t->cfg;
+}
+
+static int redis_setup(void **state)
+{
+	struct test_redis *t = test_redis_start();
+
+	if (!t || !t->r) {
+		test_redis_stop(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int redis_teardown(void **state)
+{
+	test_redis_stop(*state);
+	return 0;
+}
+
+static int flush(void **state)
+{
+	struct test_redis *t = *state;
+
+	test_redis_do(t, "FLUSHALL");
+	return 0;
+}
+
+static long long count(struct test_redis *t, const char *cmd, const char *key)
+{
+	char v[32];
+
+	test_redis_get(t, v, sizeof v, cmd, key);
+	return atoll(v);
+}
+
+static int exists(struct test_redis *t, const struct session *s)
+{
+	char key[80], v[8];
+
+	snprintf(key, sizeof key, "auth:sess:%s", s->h);
+	test_redis_get(t, v, sizeof v, "EXISTS", key);
+	return strcmp(v, "1") == 0;
+}
+
+static void upgrade_rewrites_only_the_verified_hash_sessions(void **state)
+{
+	struct test_redis *t = *state;
+	struct cfg *cfg = session_cfg(t);
+	struct session old_pw, same_a, same_b, other_user, loaded;
+	char token[SESS_TOKEN_LEN + 1], fp_old[65], fp_verified[65], fp_new[65];
+	long long ended = -1;
+
+	sess_fingerprint(cfg, "old hash", fp_old);
+	sess_fingerprint(cfg, "verified hash", fp_verified);
+	sess_fingerprint(cfg, "upgraded hash", fp_new);
+	assert_int_equal(sess_create(t->r, cfg, UID, "old hash", "", "", token, &old_pw), AC_OK);
+	assert_int_equal(sess_create(t->r, cfg, UID, "verified hash", "", "", token, &same_a), AC_OK);
+	assert_int_equal(sess_create(t->r, cfg, UID, "upgraded hash", "", "", token, &same_b), AC_OK);
+	assert_int_equal(sess_create(t->r, cfg, "00000000-0000-4000-8000-000000000000", "old hash",
+				     "", "", token, &other_user), AC_OK);
+	/* A field pointing at another user's session is dropped from this index, never deleted. */
+	test_redis_do(t, "HSET", UKEY, other_user.sid, other_user.h);
+	test_redis_do(t, "HSET", UKEY, "deadbeefdeadbeefdeadbeefdeadbeef", "ab");
+
+	assert_int_equal(sess_refingerprint(t->r, UID, fp_verified, fp_new, &ended), AC_OK);
+	assert_int_equal(ended, 1);
+	assert_false(exists(t, &old_pw));
+	assert_int_equal(sess_load(t->r, same_a.h, &loaded), AC_OK);
+	assert_string_equal(loaded.pwd, fp_new);
+	assert_int_equal(sess_load(t->r, same_b.h, &loaded), AC_OK);
+	assert_string_equal(loaded.pwd, fp_new);
+	assert_int_equal(sess_load(t->r, other_user.h, &loaded), AC_OK);
+	assert_string_equal(loaded.pwd, fp_old);
+	assert_int_equal(count(t, "HLEN", UKEY), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cookie_parsing),
 		cmocka_unit_test(vectors_of_section_4_4),
 		cmocka_unit_test(cookie_lines),
+		cmocka_unit_test_setup(upgrade_rewrites_only_the_verified_hash_sessions, flush),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* The group starts a redis-server for the last one. */
+	return cmocka_run_group_tests(tests, redis_setup, redis_teardown);
 }
