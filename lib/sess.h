@@ -8,6 +8,8 @@
 #include "rds.h"
 
 #define SESS_TOKEN_LEN 64
+/* Live sessions one user may hold (§4.6). */
+#define SESS_MAX_PER_USER 64
 
 enum sess_cookie {
 	SESS_COOKIE_NONE,   /* no sessionid cookie */
@@ -38,8 +40,9 @@ void sess_fingerprint(const struct cfg *cfg, const char *password, char out[65])
 int sess_load(struct rds *r, const char *h, struct session *s);
 /*
  * Creates a session for uid (§4.4): a new token (written to token), its hash stored with
- * fingerprint of password, ip and ua, and the index entry, in one MULTI/EXEC. Also prunes
- * stale index fields. Returns 0 or AC_EUNAVAIL / AC_EINTERNAL.
+ * fingerprint of password, ip and ua, and the index entry. One script, atomic: it also removes
+ * stale index fields and, when uid already holds SESS_MAX_PER_USER live sessions, first ends
+ * the oldest (smallest created) (§4.6). Returns 0 or AC_EUNAVAIL / AC_EINTERNAL.
  */
 int sess_create(struct rds *r, const struct cfg *cfg, const char *uid, const char *password,
 		const char *ip, const char *ua, char token[SESS_TOKEN_LEN + 1], struct session *out);

@@ -1,6 +1,7 @@
 /*
  * Unit tests of lib/sess.c: cookie parsing (§4.3), the token hash and fingerprint vectors (§4.4),
- * cookie lines (§4.2); against a real redis-server, the hash-upgrade rewrite (§4.6).
+ * cookie lines (§4.2); against a real redis-server, the cap of 64 sessions and the hash-upgrade
+ * rewrite (§4.6).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +129,59 @@ static int exists(struct test_redis *t, const struct session *s)
 	return strcmp(v, "1") == 0;
 }
 
+static void set_created(struct test_redis *t, const struct session *s, const char *created)
+{
+	char key[80];
+
+	snprintf(key, sizeof key, "auth:sess:%s", s->h);
+	test_redis_do(t, "HSET", key, "created", created);
+}
+
+static void cap_ends_the_oldest_session(void **state)
+{
+	struct test_redis *t = *state;
+	struct cfg *cfg = session_cfg(t);
+	static struct session s[SESS_MAX_PER_USER + 2];
+	char token[SESS_TOKEN_LEN + 1];
+
+	for (int i = 0; i < SESS_MAX_PER_USER; i++)
+		assert_int_equal(sess_create(t->r, cfg, UID, "pw", "", "", token, &s[i]), AC_OK);
+	assert_int_equal(count(t, "HLEN", UKEY), SESS_MAX_PER_USER);
+	/* The oldest by created, wherever it is in the index; ties go by TTL left. */
+	set_created(t, &s[7], "1000");
+	set_created(t, &s[3], "1000");
+	assert_int_equal(sess_create(t->r, cfg, UID, "pw", "", "", token, &s[SESS_MAX_PER_USER]),
+			 AC_OK);
+	assert_int_equal(count(t, "HLEN", UKEY), SESS_MAX_PER_USER);
+	assert_false(exists(t, &s[3]));
+	assert_true(exists(t, &s[7]));
+	assert_true(exists(t, &s[SESS_MAX_PER_USER]));
+	assert_int_equal(sess_create(t->r, cfg, UID, "pw", "", "", token, &s[SESS_MAX_PER_USER + 1]),
+			 AC_OK);
+	assert_false(exists(t, &s[7]));
+	assert_true(exists(t, &s[0]));
+	assert_int_equal(count(t, "HLEN", UKEY), SESS_MAX_PER_USER);
+	assert_int_equal(count(t, "TTL", UKEY), 1209600);
+}
+
+static void stale_index_fields_are_removed_and_not_counted(void **state)
+{
+	struct test_redis *t = *state;
+	struct cfg *cfg = session_cfg(t);
+	struct session first, next;
+	char token[SESS_TOKEN_LEN + 1], sid[33], h[65];
+
+	assert_int_equal(sess_create(t->r, cfg, UID, "pw", "", "", token, &first), AC_OK);
+	for (int i = 0; i < SESS_MAX_PER_USER; i++) {
+		snprintf(sid, sizeof sid, "%032x", i);
+		snprintf(h, sizeof h, "%064x", i);
+		test_redis_do(t, "HSET", UKEY, sid, h);
+	}
+	assert_int_equal(sess_create(t->r, cfg, UID, "pw", "", "", token, &next), AC_OK);
+	assert_int_equal(count(t, "HLEN", UKEY), 2);
+	assert_true(exists(t, &first));
+}
+
 static void upgrade_rewrites_only_the_verified_hash_sessions(void **state)
 {
 	struct test_redis *t = *state;
@@ -166,9 +220,11 @@ int main(void)
 		cmocka_unit_test(cookie_parsing),
 		cmocka_unit_test(vectors_of_section_4_4),
 		cmocka_unit_test(cookie_lines),
+		cmocka_unit_test_setup(cap_ends_the_oldest_session, flush),
+		cmocka_unit_test_setup(stale_index_fields_are_removed_and_not_counted, flush),
 		cmocka_unit_test_setup(upgrade_rewrites_only_the_verified_hash_sessions, flush),
 	};
 
-	/* The group starts a redis-server for the last one. */
+	/* The group starts a redis-server for the last three. */
 	return cmocka_run_group_tests(tests, redis_setup, redis_teardown);
 }
