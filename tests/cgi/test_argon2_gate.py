@@ -6,18 +6,24 @@ import threading
 import time
 import unittest
 
-from harness import Stack
+from harness import ENGINE, Stack
 
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
 
 
 class Argon2GateTest(unittest.TestCase):
     def setUp(self):
+        if ENGINE == "postgres":
+            # The tests take a slot by locking "<database path>-argon2-N"; a PostgreSQL
+            # database has no path, and §10.2 leaves the host-local slot directory unnamed.
+            self.skipTest("the slot files sit beside the SQLite database only")
         self.stack = Stack(ARGON2_MAX_CONCURRENT="1")
         self.stack.create_user()
         self.held = []
 
     def tearDown(self):
+        if not hasattr(self, "stack"):
+            return
         for fd in self.held:
             os.close(fd)
         self.stack.stop()
