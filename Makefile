@@ -67,7 +67,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all test unit run fuzz fuzz-smoke bench clean install asan shared
+.PHONY: all test unit run fuzz fuzz-smoke bench clean install asan shared postgres
 all: $(LIB) $(CGIS) $(BINS)
 
 lib/migrations.c: $(MIGRATIONS) bin/embed-migrations
@@ -111,7 +111,7 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB) $(LIB_HDRS)
 unit: $(UNITS)
 
 # Everything a change can break, with the counts on the last line.
-test: all unit fuzz-build shared
+test: all unit fuzz-build shared postgres
 	$(MAKE) --no-print-directory O=build/asan SAN=1 all unit
 	/usr/bin/python3 tests/run
 
@@ -123,6 +123,10 @@ asan:
 
 shared:
 	$(MAKE) --no-print-directory O=build/shared SHARED=1 all
+
+# SQLite and PostgreSQL (libpq), for the PostgreSQL runs of tests/run.
+postgres:
+	$(MAKE) --no-print-directory O=build/postgres POSTGRES=1 all
 
 # The installed programs look for PREFIX/authcgi.conf and PREFIX/db/ (AUTHCGI_HOME), so they are
 # built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX.
