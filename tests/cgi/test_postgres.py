@@ -16,6 +16,8 @@ EXISTS = {"error": "A user with that email address already exists"}
 CREATED = {"message": "Your account was created successfully. Check your email address to "
                       "activate your account as we just sent you an activation link. Ensure you "
                       "activate your account before the link expires"}
+USE_THE_DATABASE = {"authctl", "mailer", "login.cgi", "register.cgi", "current-user.cgi",
+                    "series.cgi", "update-user.cgi", "confirm-email.cgi"}
 SHARED = ("users_user", "user_profile", "users_series", "users_articles")
 
 # API.md §10.1, verbatim: the shared tables exactly as Django 3.2-4.2 creates them.
@@ -86,6 +88,26 @@ class PgBase(unittest.TestCase):
         self.assertEqual(r.header("Retry-After"), "5")
         self.assertEqual(r.header("Content-Type"), "application/json")
         self.assertEqual(r.all("Set-Cookie"), [])
+
+
+@postgres_only
+class BuildTest(unittest.TestCase):
+    def test_programs_link_libpq_and_keep_the_hardening_flags(self):
+        """make postgres: the programs that query the database load libpq; all keep PIE, full
+        RELRO and a non-executable stack."""
+        cgis = os.path.join(BUILD, "cgi-bin")
+        programs = [os.path.join(cgis, n) for n in sorted(os.listdir(cgis)) if n.endswith(".cgi")]
+        programs += [os.path.join(BUILD, "bin", n) for n in ("authctl", "mailer")]
+        self.assertGreaterEqual(len(programs), 18)
+        for path in programs:
+            with self.subTest(program=os.path.basename(path)):
+                out = subprocess.run(["readelf", "-lhdW", path], capture_output=True, text=True,
+                                     check=True).stdout
+                if os.path.basename(path) in USE_THE_DATABASE:
+                    self.assertRegex(out, r"\(NEEDED\)\s+Shared library: \[libpq\.so\.5\]")
+                self.assertRegex(out, r"(?m)^\s+GNU_RELRO ")
+                self.assertRegex(out, r"\(FLAGS_1\)\s+Flags: NOW PIE")
+                self.assertRegex(out, r"(?m)^\s+GNU_STACK .* RW  ")
 
 
 @postgres_only
