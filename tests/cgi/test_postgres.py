@@ -168,6 +168,19 @@ class FaultTest(PgBase):
         # the session survived: nothing was cleared because the database was down
         self.assertEqual(self.current_user().status, 200)
 
+    def test_hashing_leaves_no_file_in_the_working_directory(self):
+        # The Argon2 gate's slot files sit beside a SQLite database (lib/argon2_gate.c); with
+        # PostgreSQL there is no database path, and §10.2 wants them in a host-local directory.
+        cwd = os.path.join(self.stack.dir, "cwd")
+        os.mkdir(cwd)
+        for name, body in (("login", {"email": "john@example.com", "password": PASSWORD}),
+                           ("register", {"email": "b@example.com", "first_name": "B",
+                                         "last_name": "C", "password": PASSWORD})):
+            r = self.stack.cgi(name, "POST", json.dumps(body), cwd=cwd,
+                               env={"REMOTE_ADDR": "10.9.9.9"})
+            self.assertIn(r.status, (200, 201), r.stderr)
+            self.assertEqual(os.listdir(cwd), [], name)
+
     def test_unreachable_server_is_503_within_connect_timeout(self):
         self.stack.set(DATABASE_URL=self.stack.unreachable_database_url())
         start = time.monotonic()

@@ -298,7 +298,7 @@ class Stack:
         return "sqlite:///" + self.dir + "/missing/db.sqlite3"
 
     def cgi(self, name, method="GET", body=b"", env=None, content_length="auto", wrapper=True,
-            timeout=60):
+            timeout=60, cwd=None):
         if isinstance(body, str):
             body = body.encode()
         e = self.env()
@@ -314,7 +314,7 @@ class Stack:
             e.update(env)
         cmd = (WRAPPER if wrapper else []) + [os.path.join(BUILD, "cgi-bin", name + ".cgi")]
         check_valgrind_target(WRAPPER if wrapper else [], cmd[-1])
-        out = subprocess.run(cmd, env=e, input=body, capture_output=True, timeout=timeout)
+        out = subprocess.run(cmd, env=e, input=body, capture_output=True, timeout=timeout, cwd=cwd)
         stderr = out.stderr.decode("utf-8", "replace")
         if wrapper and WRAPPER and out.returncode == VALGRIND_ERROR:
             raise AssertionError("valgrind reported on %s:\n%s" % (name, stderr[-4000:]))
