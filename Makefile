@@ -1,11 +1,14 @@
 # authcgi build: lib/libauthcgi.a, cgi-bin/*.cgi, bin/*, tests, sanitizer build, fuzzers.
 #   make            build everything into the source tree (O=. by default)
 #   make test       unit + CGI pipe + HTTP tests, then the same under ASan+UBSan and valgrind
-#   make run        start Redis, lighttpd, the mail worker and a SQLite database (bin/devserver)
+#   make run        start Redis, lighttpd, the mail worker and a SQLite database (bin/devserver);
+#                   DB=postgres: a throw-away PostgreSQL cluster instead, DATABASE_URL=postgres://
+#                   an existing server
+#   make postgres   the PostgreSQL-capable programs in build/postgres/ (POSTGRES=1, dynamic)
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
-#   make install    PREFIX=/srv/authcgi [DESTDIR=/stage]: the installed tree of DEPLOY.md
+#   make install    PREFIX=/srv/authcgi [DESTDIR=/stage] [POSTGRES=1]: the tree of DEPLOY.md
 # O=DIR puts every build product under DIR (the sanitizer build uses O=build/asan SAN=1, the
-# all-shared build that valgrind checks O=build/shared SHARED=1).
+# all-shared build that valgrind checks O=build/shared SHARED=1, PostgreSQL O=build/postgres).
 
 O            ?= .
 PREFIX       ?= /srv/authcgi
@@ -15,6 +18,11 @@ PKG_CONFIG   ?= pkg-config
 FUZZ_SECONDS ?= 600
 
 PKGS      := libargon2 sqlite3 hiredis libcurl libcrypto
+# POSTGRES=1 adds the PostgreSQL engine (lib/db/postgres.c, libpq). Debian's libpq exists only as
+# a shared library (it needs GSSAPI and LDAP), so such a build links every program dynamically.
+ifeq ($(POSTGRES),1)
+PKGS      += libpq
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -30,6 +38,9 @@ endif
 CFLAGS   ?=
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(HARDEN)
 CPPFLAGS += -D_GNU_SOURCE -Ilib -DAUTHCGI_HOME='"$(AUTHCGI_HOME)"' $(PKG_CFLAGS)
+ifeq ($(POSTGRES),1)
+CPPFLAGS += -DAUTHCGI_POSTGRES
+endif
 LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LDLIBS   := $(PKG_LIBS) -lpthread
 # Programs are linked fully static (-static-pie): no dynamic loader, no shared object to map,
@@ -38,7 +49,7 @@ LDLIBS   := $(PKG_LIBS) -lpthread
 # second command of the link rules), so that they and libcurl's libssl share one libcrypto.
 # cJSON is compiled in from lib/cjson/ (Debian ships no libcjson.a). SHARED=1 links everything
 # shared: valgrind can check the heap only of a dynamically linked program.
-ifneq ($(SHARED)$(SAN),)
+ifneq ($(SHARED)$(SAN)$(POSTGRES),)
 STATIC_LINK :=
 else
 # pack-relative-relocs (DT_RELR): the start-up relocations in 1 KB instead of 75 KB of RELA.
@@ -46,8 +57,12 @@ STATIC_LINK := -static-pie -Wl,-z,pack-relative-relocs
 endif
 STATIC_LDLIBS := -largon2 -lsqlite3 -lhiredis -lcrypto -lm -lpthread
 
-LIB_SRCS  := $(filter-out lib/migrations.c,$(wildcard lib/*.c)) lib/migrations.c lib/cjson/cJSON.c
-LIB_HDRS  := $(wildcard lib/*.h) lib/cjson/cJSON.h
+# Generated from their inputs at build time, never committed.
+GEN_SRCS  := lib/db/migrations_sqlite.c lib/db/migrations_postgres.c lib/common_passwords.c \
+             lib/mail_templates.c
+DB_SRCS   := lib/db/db.c lib/db/sqlite.c $(if $(filter 1,$(POSTGRES)),lib/db/postgres.c)
+LIB_SRCS  := $(filter-out $(GEN_SRCS),$(wildcard lib/*.c)) $(DB_SRCS) $(GEN_SRCS) lib/cjson/cJSON.c
+LIB_HDRS  := $(wildcard lib/*.h lib/db/*.h) lib/cjson/cJSON.h
 LIB_OBJS  := $(patsubst lib/%.c,$(O)/obj/lib/%.o,$(LIB_SRCS))
 LIB       := $(O)/lib/libauthcgi.a
 CGI_SRCS  := $(wildcard cgi-bin/*.c)
@@ -57,6 +72,7 @@ BINS      := $(patsubst bin/%.c,$(O)/bin/%,$(BIN_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS     := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 MIGRATIONS := $(sort $(wildcard db/[0-9]*.sql))
+PG_MIGRATIONS := $(sort $(wildcard db/postgres/[0-9]*.sql))
 
 # Short build lines; V=1 shows the full commands.
 ifeq ($(V),1)
@@ -70,8 +86,14 @@ endif
 .PHONY: all test unit run fuzz fuzz-smoke bench clean install asan shared postgres
 all: $(LIB) $(CGIS) $(BINS)
 
-lib/migrations.c: $(MIGRATIONS) bin/embed-migrations
-	sh bin/embed-migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+lib/db/migrations_sqlite.c: $(MIGRATIONS) bin/embed-migrations
+	sh bin/embed-migrations sqlite $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+lib/db/migrations_postgres.c: $(PG_MIGRATIONS) bin/embed-migrations
+	sh bin/embed-migrations postgres $(PG_MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+lib/common_passwords.c: db/common-passwords.txt bin/gen-common-passwords
+	sh bin/gen-common-passwords db/common-passwords.txt > $@.tmp && mv $@.tmp $@
 
 MAIL_TEMPLATES := $(sort $(wildcard lib/mail/*.txt lib/mail/*.html))
 lib/mail_templates.c: $(MAIL_TEMPLATES) bin/embed-templates
@@ -124,13 +146,14 @@ asan:
 shared:
 	$(MAKE) --no-print-directory O=build/shared SHARED=1 all
 
-# SQLite and PostgreSQL (libpq), for the PostgreSQL runs of tests/run.
+# The PostgreSQL-capable programs (dynamically linked), beside the static SQLite-only ones.
 postgres:
 	$(MAKE) --no-print-directory O=build/postgres POSTGRES=1 all
 
 # The installed programs look for PREFIX/authcgi.conf and PREFIX/db/ (AUTHCGI_HOME), so they are
-# built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX.
-INSTALL_O    ?= build/install$(PREFIX)
+# built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX and
+# engine: `make install POSTGRES=1` installs the PostgreSQL-capable (dynamically linked) programs.
+INSTALL_O    ?= build/install$(PREFIX)$(if $(filter 1,$(POSTGRES)),-postgres)
 INSTALL_ROOT  = $(if $(DESTDIR),$(abspath $(DESTDIR)))$(PREFIX)
 SAMPLES      := httpd.conf.sample lighttpd.conf.sample authcgi.conf.sample authcgi-mailer.service.sample
 install:
@@ -200,5 +223,5 @@ bench: all shared build/bench/floor.cgi build/bench/floor-static.cgi build/bench
 	bench/run
 
 clean:
-	rm -rf obj lib/*.a cgi-bin/*.cgi $(BINS) build lib/migrations.c
+	rm -rf obj lib/*.a cgi-bin/*.cgi $(BINS) build $(GEN_SRCS)
 	rm -f $(patsubst bin/%.c,bin/%,$(BIN_SRCS)) $(patsubst tests/unit/%.c,tests/unit/%,$(UNIT_SRCS))

@@ -1,6 +1,6 @@
 /* authctl — the admin CLI: migrate the database, create and list users, deactivate, revoke sessions. */
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
 #include "email.h"
 #include "err.h"
 #include "log.h"
@@ -93,8 +93,30 @@ static int cmd_migrate(const struct cfg *cfg)
 	db_close(db);
 	if (rc != AC_OK)
 		return fail("migrate", rc);
-	printf("migrated %s: %u migration(s) applied\n", cfg->database_path, applied);
+	/* the PostgreSQL URL may hold a password: never print it */
+	printf("migrated %s: %u migration(s) applied\n",
+	       cfg->database_engine == CFG_DB_POSTGRES ? "the PostgreSQL database" : cfg->database_path,
+	       applied);
 	return 0;
+}
+
+struct create {
+	const char *email, *hash;
+	int super;
+	struct user *u;
+};
+
+static int create_tx(struct db *db, void *arg)
+{
+	struct create *c = arg;
+	int rc;
+
+	user_free(c->u);
+	c->u = NULL;
+	rc = user_insert(db, c->email, "", "", c->hash, &c->u);
+	if (rc == AC_OK)
+		rc = user_set_flags(db, c->u->id, 1, c->super, c->super);
+	return rc;
 }
 
 static int cmd_create(const struct cfg *cfg, const char *address, int super)
@@ -127,15 +149,10 @@ static int cmd_create(const struct cfg *cfg, const char *address, int super)
 		return fail("hashing the password", rc);
 	rc = db_open(cfg, &db);
 	if (rc == AC_OK) {
-		rc = db_begin(db);
-		if (rc == AC_OK)
-			rc = user_insert(db, email, "", "", hash, &u);
-		if (rc == AC_OK)
-			rc = user_set_flags(db, u->id, 1, super, super);
-		if (rc == AC_OK)
-			rc = db_commit(db);
-		else
-			db_rollback(db);
+		struct create c = { email, hash, super, NULL };
+
+		rc = db_tx(db, create_tx, &c);
+		u = c.u;
 		db_close(db);
 	}
 	free(hash);

@@ -1,6 +1,6 @@
 /* The mail worker (API.md §6.1): sends what requests queued in mail_outbox, with leases, retries and backoff. */
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
 #include "email.h"
 #include "err.h"
 #include "log.h"
@@ -98,7 +98,6 @@ static void log_expired(long long id, const char *recipient, long attempts, void
 /* Sends one taken row and settles it: deleted when sent or unsendable, else retried later. */
 static void send_row(struct worker *w, struct mailq_row *r)
 {
-	sqlite3 *h = db_handle(w->db);
 	char msgid[MIME_MSGID_MAX], err[600], hash[65];
 	struct mime_mail mm;
 	char *msg = NULL;
@@ -110,7 +109,7 @@ static void send_row(struct worker *w, struct mailq_row *r)
 	tm_now(&now, &us);
 	hash_of(r->recipient, hash);
 	if (r->has_not_after && r->not_after < now) {
-		if (mailq_delete(h, r->id) == AC_OK)
+		if (mailq_delete(w->db, r->id) == AC_OK)
 			log_expired(r->id, r->recipient, r->attempts, NULL);
 		return;
 	}
@@ -128,7 +127,7 @@ static void send_row(struct worker *w, struct mailq_row *r)
 		snprintf(err, sizeof err, "cannot build the message");
 	free(msg);
 	if (rc == AC_OK) {
-		if (mailq_delete(h, r->id) != AC_OK)
+		if (mailq_delete(w->db, r->id) != AC_OK)
 			log_error("mail %lld was sent but not deleted: it will be sent again", r->id);
 		else
 			log_info("mail %lld sent to e-mail hash %s", r->id, hash);
@@ -136,13 +135,13 @@ static void send_row(struct worker *w, struct mailq_row *r)
 	}
 	if (rc == AC_EINVAL || rc == AC_EBOUNDS) {
 		/* no retry can fix a header value with CR/LF or a recipient that is no address */
-		if (mailq_delete(h, r->id) == AC_OK)
+		if (mailq_delete(w->db, r->id) == AC_OK)
 			log_error("mail %lld to e-mail hash %s dropped: it cannot be sent (invalid "
 				  "recipient, subject or size)", r->id, hash);
 		return;
 	}
 	tm_now(&now, &us);
-	if (mailq_fail(h, r, err, now, us, w->backoff, w->cfg->email_max_attempts, &dead) != AC_OK)
+	if (mailq_fail(w->db, r, err, now, us, w->backoff, w->cfg->email_max_attempts, &dead) != AC_OK)
 		return;
 	if (dead)
 		log_error("mail %lld to e-mail hash %s dropped after %ld failed attempts: %s", r->id,
@@ -152,13 +151,35 @@ static void send_row(struct worker *w, struct mailq_row *r)
 			 hash, r->attempts + 1, mailq_backoff(r->attempts + 1, w->backoff), err);
 }
 
+struct claim {
+	struct worker *w;
+	time_t now;
+	long us;
+	time_t cut;
+	long cut_us;
+	size_t n;
+	char *lease;
+};
+
+/* Drops the expired rows and claims a batch of due ones, in one transaction. */
+static int claim_tx(struct db *db, void *arg)
+{
+	struct claim *c = arg;
+	int rc = mailq_drop_expired(db, c->now, c->us, log_expired, NULL, NULL);
+
+	c->n = 0;
+	if (rc == AC_OK)
+		rc = mailq_claim(db, c->now, c->us, c->cut, c->cut_us, c->w->lease, c->w->batch,
+				 c->w->ids, &c->n, c->lease);
+	return rc;
+}
+
 /*
  * One pass: repeatedly drops expired rows and claims a batch of rows due at the cutoff, in
- * one BEGIN IMMEDIATE transaction, then sends the batch row by row, until nothing is due.
+ * one transaction, then sends the batch row by row, until nothing is due.
  */
 static int pass(struct worker *w, int once, time_t start, long start_us)
 {
-	sqlite3 *h = db_handle(w->db);
 
 	while (!stopping) {
 		char lease[TM_BUF];
@@ -175,20 +196,12 @@ static int pass(struct worker *w, int once, time_t start, long start_us)
 			cut = start;
 			cut_us = start_us;
 		}
-		rc = db_begin(w->db);
+		struct claim c = { w, now, us, cut, cut_us, 0, lease };
+
+		rc = db_tx(w->db, claim_tx, &c);
 		if (rc != AC_OK)
 			return rc;
-		rc = mailq_drop_expired(h, now, us, log_expired, NULL, NULL);
-		if (rc == AC_OK)
-			rc = mailq_claim(h, now, us, cut, cut_us, w->lease, w->batch, w->ids, &n,
-					 lease);
-		if (rc != AC_OK) {
-			db_rollback(w->db);
-			return rc;
-		}
-		rc = db_commit(w->db);
-		if (rc != AC_OK)
-			return rc;
+		n = c.n;
 		if (n == 0)
 			return AC_OK;
 		for (size_t i = 0; i < n; i++) {
@@ -200,10 +213,10 @@ static int pass(struct worker *w, int once, time_t start, long start_us)
 				struct mailq_row back = { .id = w->ids[i] };
 
 				memcpy(back.lease, lease, sizeof back.lease);
-				mailq_release(h, &back, now, us);
+				mailq_release(w->db, &back, now, us);
 				continue;
 			}
-			rc = mailq_take(h, w->ids[i], lease, now, us, w->lease, &r);
+			rc = mailq_take(w->db, w->ids[i], lease, now, us, w->lease, &r);
 			if (rc == AC_ENOTFOUND)
 				continue;
 			if (rc != AC_OK)

@@ -69,9 +69,13 @@ static int handle(struct ctx *c)
 		return rc;
 	/* The shortcut before hashing; the unique index still decides races below. */
 	rc = user_by_email(db, email, &existing);
+	if (rc == AC_OK && !signup_abandoned(existing, c->cfg)) {
+		user_free(existing);
+		return resp_error(&c->resp, 400, MSG_EXISTS);
+	}
 	user_free(existing);
 	if (rc == AC_OK)
-		return resp_error(&c->resp, 400, MSG_EXISTS);
+		rc = AC_ENOTFOUND;   /* abandoned: signup_create replaces it */
 	if (rc != AC_ENOTFOUND)
 		return rc;
 	rc = cred_hash(c, c->field[3], &hash);

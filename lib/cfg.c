@@ -824,23 +824,32 @@ fail:
 	return AC_EINVAL;
 }
 
-/* The path of a sqlite:////absolute/path URL. */
-static int parse_database_url(struct ctx *x, const char *url, char **path)
+/*
+ * A sqlite:////absolute/path URL gives its path; a postgres:// or postgresql:// URL is kept
+ * whole for libpq (its query parameters are libpq's), in a build with PostgreSQL support.
+ */
+static int parse_database_url(struct ctx *x, const char *url, struct cfg *c)
 {
 	const char *sep = strstr(url, "://"), *p;
 	size_t slen;
 
-	*path = NULL;
 	if (!sep)
-		return bad(x, K_DATABASE_URL, "must be sqlite:////absolute/path");
+		return bad(x, K_DATABASE_URL, "must be sqlite:////absolute/path or postgres://...");
 	slen = (size_t)(sep - url);
 	if ((slen == 8 && strncasecmp(url, "postgres", 8) == 0) ||
-	    (slen == 10 && strncasecmp(url, "postgresql", 10) == 0) ||
-	    (slen == 5 && strncasecmp(url, "pgsql", 5) == 0) ||
-	    (slen == 7 && strncasecmp(url, "postgis", 7) == 0))
-		return bad(x, K_DATABASE_URL, "this build has no PostgreSQL support");
+	    (slen == 10 && strncasecmp(url, "postgresql", 10) == 0)) {
+#ifdef AUTHCGI_POSTGRES
+		c->database_engine = CFG_DB_POSTGRES;
+		return dup_to(x, url, &c->database_url);
+#else
+		return bad(x, K_DATABASE_URL, "names PostgreSQL, but this build has no PostgreSQL "
+			   "support: build with `make POSTGRES=1` (or install with `make install "
+			   "POSTGRES=1`)");
+#endif
+	}
 	if (slen != 6 || strncasecmp(url, "sqlite", 6) != 0)
-		return bad(x, K_DATABASE_URL, "unsupported scheme; use sqlite:////absolute/path");
+		return bad(x, K_DATABASE_URL,
+			   "unsupported scheme; use sqlite:////absolute/path or postgres://...");
 	p = sep + 3;
 	if (p[0] != '/' || p[1] != '/')
 		return bad(x, K_DATABASE_URL,
@@ -848,7 +857,8 @@ static int parse_database_url(struct ctx *x, const char *url, char **path)
 	p++;
 	if (strpbrk(p, "?#") || p[strlen(p) - 1] == '/' || strlen(p) > PATH_MAX_LEN)
 		return bad(x, K_DATABASE_URL, "must name a file: sqlite:////absolute/path");
-	return dup_to(x, p, path);
+	c->database_engine = CFG_DB_SQLITE;
+	return dup_to(x, p, &c->database_path);
 }
 
 /* Splits a comma-separated list; calls fn on each trimmed non-empty entry. */
@@ -939,7 +949,7 @@ static int build_core(struct ctx *x, struct cfg *c)
 	if (get(x, K_DATABASE_URL, &v) != AC_OK)
 		return AC_EINVAL;
 	if (v) {
-		rc = parse_database_url(x, v, &c->database_path);
+		rc = parse_database_url(x, v, c);
 	} else {
 		if (asprintf(&dbdefault, "%s/db/authcgi.sqlite3", cfg_home()) < 0)
 			return nomem(x);
@@ -1260,6 +1270,7 @@ void cfg_free(struct cfg *c)
 		free(c->secret_key);
 	}
 	free(c->database_path);
+	free(c->database_url);
 	free_wipe(c->redis_url);
 	redis_clear(&c->redis);
 	free(c->frontend_url);

@@ -30,11 +30,15 @@ struct cfg_redis {
  * URLs (frontend_url, api_base_url) have trailing '/' removed.
  * Origins are canonical (see origin.h): lowercase scheme and host, default port dropped.
  */
+enum { CFG_DB_SQLITE, CFG_DB_POSTGRES };
+
 struct cfg {
 	/* §8.2 core */
 	char *secret_key;
 	size_t secret_key_len;
-	char *database_path;          /* absolute SQLite path, from DATABASE_URL or the default */
+	int database_engine;          /* CFG_DB_SQLITE or CFG_DB_POSTGRES, from DATABASE_URL */
+	char *database_path;          /* SQLite: the absolute path, from DATABASE_URL or the default */
+	char *database_url;           /* PostgreSQL: DATABASE_URL as given (a libpq URI) */
 	unsigned sqlite_busy_timeout_ms;
 	char *redis_url;              /* as configured */
 	struct cfg_redis redis;       /* parsed */

@@ -421,7 +421,6 @@ static int fcgi_main(const struct endpoint *ep)
 			c.db = NULL;
 			c.rds = NULL;
 		}
-		db_rollback(c.db);   /* a transaction a failed step left open */
 		cfg = c.cfg;
 		db = c.db;
 		rds = c.rds;

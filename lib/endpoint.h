@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
 #include "rds.h"
 #include "req.h"
 #include "resp.h"

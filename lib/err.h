@@ -20,6 +20,7 @@ enum ac_err {
 	AC_EBOUNDS = -8,    /* a value is outside its configured bounds */
 	AC_ETIMEOUT = -9,   /* a deadline passed */
 	AC_ELIMIT = -10,    /* a rate limit or concurrency cap tripped */
+	AC_ERETRY = -11,    /* a serialization failure or deadlock: run the transaction again */
 };
 
 #endif

@@ -4,41 +4,19 @@
 #include "log.h"
 #include "mailmsg.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 #define ERROR_MAX 500
 #define BACKOFF_CAP 3600u
 
-static int fail(sqlite3 *db, int rc, const char *what)
+/* tm_db_format() of (sec, usec) into buf: the stored datetime text of both engines. */
+static const char *when(char buf[TM_BUF], time_t sec, long usec)
 {
-	int primary = rc & 0xff;
-
-	log_error("sqlite: mail outbox %s: %s (%d)", what, sqlite3_errmsg(db), rc);
-	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-		return AC_EUNAVAIL;
-	if (primary == SQLITE_NOMEM)
-		return AC_ENOMEM;
-	return AC_EINTERNAL;
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
-{
-	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK) {
-		*st = NULL;
-		return fail(db, rc, "prepare");
-	}
-	return AC_OK;
-}
-
-static void bind_time(sqlite3_stmt *st, int i, time_t sec, long usec)
-{
-	char buf[TM_BUF];
-
 	tm_db_format(sec, usec, buf);
-	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+	return buf;
 }
 
 /* min..max UTF-8 characters (varchar counts characters) and no control character. */
@@ -56,38 +34,25 @@ static int header_text_ok(const char *s, size_t min, size_t max)
 	return n >= min && n <= max;
 }
 
-int mailq_insert(sqlite3 *db, const char *recipient, const char *subject, const char *body_text,
+int mailq_insert(struct db *db, const char *recipient, const char *subject, const char *body_text,
 		 const char *body_html, time_t now, const time_t *not_after)
 {
-	static const char sql[] =
-		"INSERT INTO mail_outbox (created_at, not_after, recipient, subject, body_text,"
-		" body_html, attempts, next_attempt_at, last_error)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?1, NULL)";
-	sqlite3_stmt *st;
-	int rc;
+	char created[TM_BUF], expires[TM_BUF];
+	const char *p[6];
 
 	if (!header_text_ok(recipient, 3, 254) || !header_text_ok(subject, 1, 255) || !body_text ||
 	    !body_html)
 		return AC_EINVAL;
-	rc = prepare(db, sql, &st);
-	if (rc != AC_OK)
-		return rc;
-	bind_time(st, 1, now, 0);
-	if (not_after)
-		bind_time(st, 2, *not_after, 0);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, recipient, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, body_text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, body_html, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? AC_OK : fail(db, rc, "insert");
-	sqlite3_finalize(st);
-	return rc;
+	p[0] = when(created, now, 0);
+	p[1] = not_after ? when(expires, *not_after, 0) : NULL;
+	p[2] = recipient;
+	p[3] = subject;
+	p[4] = body_text;
+	p[5] = body_html;
+	return db_run(db, Q_MAIL_INSERT, 6, p, NULL, NULL);
 }
 
-static int queue(sqlite3 *db, const char *recipient, int rc, struct mailmsg *m,
+static int queue(struct db *db, const char *recipient, int rc, struct mailmsg *m,
 		 const time_t *not_after)
 {
 	time_t now;
@@ -101,7 +66,7 @@ static int queue(sqlite3 *db, const char *recipient, int rc, struct mailmsg *m,
 	return rc;
 }
 
-int mailq_queue_activation(sqlite3 *db, const struct cfg *cfg, const char *recipient,
+int mailq_queue_activation(struct db *db, const struct cfg *cfg, const char *recipient,
 			   const char *uidb64, const char *token, time_t expiry)
 {
 	struct mailmsg *m;
@@ -110,7 +75,7 @@ int mailq_queue_activation(sqlite3 *db, const struct cfg *cfg, const char *recip
 	return queue(db, recipient, rc, m, &expiry);
 }
 
-int mailq_queue_reset(sqlite3 *db, const struct cfg *cfg, const char *recipient,
+int mailq_queue_reset(struct db *db, const struct cfg *cfg, const char *recipient,
 		      const char *uidb64, const char *token, time_t expiry)
 {
 	struct mailmsg *m;
@@ -119,7 +84,7 @@ int mailq_queue_reset(sqlite3 *db, const struct cfg *cfg, const char *recipient,
 	return queue(db, recipient, rc, m, &expiry);
 }
 
-int mailq_queue_password_changed(sqlite3 *db, const struct cfg *cfg, const char *recipient,
+int mailq_queue_password_changed(struct db *db, const struct cfg *cfg, const char *recipient,
 				 time_t when)
 {
 	struct mailmsg *m;
@@ -142,35 +107,29 @@ void mailq_row_free(struct mailq_row *r)
 	free(r);
 }
 
-int mailq_drop_expired(sqlite3 *db, time_t now, long now_us, mailq_expired_fn cb, void *ctx,
+int mailq_drop_expired(struct db *db, time_t now, long now_us, mailq_expired_fn cb, void *ctx,
 		       unsigned *dropped)
 {
-	static const char sql[] =
-		"DELETE FROM mail_outbox WHERE not_after IS NOT NULL AND not_after < ?1"
-		" RETURNING id, recipient, attempts";
-	sqlite3_stmt *st;
-	unsigned n = 0;
+	char t[TM_BUF];
+	const char *p = when(t, now, now_us);
+	struct db_rows r;
 	int rc;
 
 	if (dropped)
 		*dropped = 0;
-	rc = prepare(db, sql, &st);
+	rc = db_run(db, Q_MAIL_DROP_EXPIRED, 1, &p, &r, NULL);
 	if (rc != AC_OK)
 		return rc;
-	bind_time(st, 1, now, now_us);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *rcpt = (const char *)sqlite3_column_text(st, 1);
+	for (size_t i = 0; cb && i < r.n; i++) {
+		const char *rcpt = db_cell(&r, i, 1);
 
-		n++;
-		if (cb)
-			cb(sqlite3_column_int64(st, 0), rcpt ? rcpt : "",
-			   (long)sqlite3_column_int64(st, 2), ctx);
+		cb(atoll(db_cell(&r, i, 0) ? db_cell(&r, i, 0) : "0"), rcpt ? rcpt : "",
+		   atol(db_cell(&r, i, 2) ? db_cell(&r, i, 2) : "0"), ctx);
 	}
-	rc = rc == SQLITE_DONE ? AC_OK : fail(db, rc, "drop expired");
-	sqlite3_finalize(st);
 	if (dropped)
-		*dropped = n;
-	return rc;
+		*dropped = (unsigned)r.n;
+	db_rows_clear(&r);
+	return AC_OK;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -180,55 +139,49 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int mailq_claim(sqlite3 *db, time_t now, long now_us, time_t cutoff, long cutoff_us,
+int mailq_claim(struct db *db, time_t now, long now_us, time_t cutoff, long cutoff_us,
 		unsigned lease_seconds, size_t max, long long *ids, size_t *n, char lease[TM_BUF])
 {
-	static const char sql[] =
-		"UPDATE mail_outbox SET next_attempt_at = ?1 WHERE id IN ("
-		" SELECT id FROM mail_outbox WHERE next_attempt_at <= ?2"
-		" AND (not_after IS NULL OR not_after >= ?3)"
-		" ORDER BY next_attempt_at, id LIMIT ?4) RETURNING id";
-	sqlite3_stmt *st;
+	char cut[TM_BUF], at[TM_BUF], limit[24];
+	const char *p[4];
+	struct db_rows r;
 	int rc;
 
 	*n = 0;
 	tm_db_format(now + (time_t)lease_seconds, now_us, lease);
 	if (max == 0)
 		return AC_OK;
-	rc = prepare(db, sql, &st);
+	snprintf(limit, sizeof limit, "%zu", max);
+	p[0] = lease;
+	p[1] = when(cut, cutoff, cutoff_us);
+	p[2] = when(at, now, now_us);
+	p[3] = limit;
+	rc = db_run(db, Q_MAIL_CLAIM, 4, p, &r, NULL);
 	if (rc != AC_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, lease, -1, SQLITE_STATIC);
-	bind_time(st, 2, cutoff, cutoff_us);
-	bind_time(st, 3, now, now_us);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (*n < max)
-			ids[(*n)++] = sqlite3_column_int64(st, 0);
-	rc = rc == SQLITE_DONE ? AC_OK : fail(db, rc, "claim");
-	sqlite3_finalize(st);
-	if (rc != AC_OK)
-		*n = 0;
+	for (size_t i = 0; i < r.n && *n < max; i++)
+		ids[(*n)++] = atoll(db_cell(&r, i, 0) ? db_cell(&r, i, 0) : "0");
+	db_rows_clear(&r);
 	/* RETURNING has no defined order: send in queueing order */
 	qsort(ids, *n, sizeof *ids, cmp_id);
-	return rc;
+	return AC_OK;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *cell_dup(const struct db_rows *r, size_t col)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = db_cell(r, 0, col);
 
 	return strdup(s ? s : "");
 }
 
-int mailq_take(sqlite3 *db, long long id, const char *lease, time_t now, long now_us,
+int mailq_take(struct db *db, long long id, const char *lease, time_t now, long now_us,
 	       unsigned lease_seconds, struct mailq_row **out)
 {
-	static const char sql[] =
-		"UPDATE mail_outbox SET next_attempt_at = ?1 WHERE id = ?2 AND next_attempt_at = ?3"
-		" RETURNING recipient, subject, body_text, body_html, attempts, not_after";
+	char idtext[24];
+	const char *p[3], *na;
 	struct mailq_row *r;
-	sqlite3_stmt *st;
+	struct db_rows rows;
+	long us;
 	int rc;
 
 	*out = NULL;
@@ -237,36 +190,25 @@ int mailq_take(sqlite3 *db, long long id, const char *lease, time_t now, long no
 		return AC_ENOMEM;
 	r->id = id;
 	tm_db_format(now + (time_t)lease_seconds, now_us, r->lease);
-	rc = prepare(db, sql, &st);
-	if (rc != AC_OK) {
-		free(r);
-		return rc;
-	}
-	sqlite3_bind_text(st, 1, r->lease, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_text(st, 3, lease, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *na = (const char *)sqlite3_column_text(st, 5);
-		long us;
-
-		r->recipient = col_dup(st, 0);
-		r->subject = col_dup(st, 1);
-		r->body_text = col_dup(st, 2);
-		r->body_html = col_dup(st, 3);
-		r->attempts = (long)sqlite3_column_int64(st, 4);
+	snprintf(idtext, sizeof idtext, "%lld", id);
+	p[0] = r->lease;
+	p[1] = idtext;
+	p[2] = lease;
+	rc = db_run(db, Q_MAIL_TAKE, 3, p, &rows, NULL);
+	if (rc == AC_OK && rows.n == 0)
+		rc = AC_ENOTFOUND;
+	if (rc == AC_OK) {
+		r->recipient = cell_dup(&rows, 0);
+		r->subject = cell_dup(&rows, 1);
+		r->body_text = cell_dup(&rows, 2);
+		r->body_html = cell_dup(&rows, 3);
+		r->attempts = atol(db_cell(&rows, 0, 4) ? db_cell(&rows, 0, 4) : "0");
+		na = db_cell(&rows, 0, 5);
 		if (na && tm_db_parse(na, &r->not_after, &us) == AC_OK)
 			r->has_not_after = 1;
 		rc = r->recipient && r->subject && r->body_text && r->body_html ? AC_OK : AC_ENOMEM;
-		/* finish the statement so that the update is committed */
-		if (rc == AC_OK && sqlite3_step(st) != SQLITE_DONE)
-			rc = fail(db, sqlite3_errcode(db), "take");
-	} else if (rc == SQLITE_DONE) {
-		rc = AC_ENOTFOUND;
-	} else {
-		rc = fail(db, rc, "take");
 	}
-	sqlite3_finalize(st);
+	db_rows_clear(&rows);
 	if (rc != AC_OK) {
 		mailq_row_free(r);
 		return rc;
@@ -275,36 +217,22 @@ int mailq_take(sqlite3 *db, long long id, const char *lease, time_t now, long no
 	return AC_OK;
 }
 
-int mailq_release(sqlite3 *db, const struct mailq_row *r, time_t now, long now_us)
+int mailq_release(struct db *db, const struct mailq_row *r, time_t now, long now_us)
 {
-	static const char sql[] =
-		"UPDATE mail_outbox SET next_attempt_at = ?1 WHERE id = ?2 AND next_attempt_at = ?3";
-	sqlite3_stmt *st;
-	int rc = prepare(db, sql, &st);
+	char at[TM_BUF], idtext[24];
+	const char *p[3] = { when(at, now, now_us), idtext, r->lease };
 
-	if (rc != AC_OK)
-		return rc;
-	bind_time(st, 1, now, now_us);
-	sqlite3_bind_int64(st, 2, r->id);
-	sqlite3_bind_text(st, 3, r->lease, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? AC_OK : fail(db, rc, "release");
-	sqlite3_finalize(st);
-	return rc;
+	snprintf(idtext, sizeof idtext, "%lld", r->id);
+	return db_run(db, Q_MAIL_RELEASE, 3, p, NULL, NULL);
 }
 
-int mailq_delete(sqlite3 *db, long long id)
+int mailq_delete(struct db *db, long long id)
 {
-	sqlite3_stmt *st;
-	int rc = prepare(db, "DELETE FROM mail_outbox WHERE id = ?1", &st);
+	char idtext[24];
+	const char *p = idtext;
 
-	if (rc != AC_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? AC_OK : fail(db, rc, "delete");
-	sqlite3_finalize(st);
-	return rc;
+	snprintf(idtext, sizeof idtext, "%lld", id);
+	return db_run(db, Q_MAIL_DELETE, 1, &p, NULL, NULL);
 }
 
 unsigned mailq_backoff(long attempts, unsigned base)
@@ -316,40 +244,28 @@ unsigned mailq_backoff(long attempts, unsigned base)
 	return d < BACKOFF_CAP ? (unsigned)d : BACKOFF_CAP;
 }
 
-int mailq_fail(sqlite3 *db, const struct mailq_row *r, const char *error, time_t now,
+int mailq_fail(struct db *db, const struct mailq_row *r, const char *error, time_t now,
 	       long now_us, unsigned backoff_base, unsigned max_attempts, int *dead)
 {
-	static const char upd[] =
-		"UPDATE mail_outbox SET attempts = ?1, last_error = ?2, next_attempt_at = ?3"
-		" WHERE id = ?4 AND next_attempt_at = ?5";
-	static const char del[] = "DELETE FROM mail_outbox WHERE id = ?1 AND next_attempt_at = ?2";
 	long attempts = r->attempts + 1;
-	char msg[ERROR_MAX + 1];
-	sqlite3_stmt *st;
+	char msg[ERROR_MAX + 1], idtext[24], count[24], next[TM_BUF];
+	const char *p[5] = { count, msg, next, idtext, r->lease };
 	size_t n = 0;
+	long changes = 0;
 	int rc, gone = max_attempts && attempts >= (long)max_attempts;
 
 	*dead = 0;
-	for (const char *p = error ? error : ""; *p && n < ERROR_MAX; p++)
-		msg[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+	for (const char *e = error ? error : ""; *e && n < ERROR_MAX; e++)
+		msg[n++] = (unsigned char)*e < 0x20 || *e == 0x7f ? ' ' : *e;
 	msg[n] = '\0';
-	rc = prepare(db, gone ? del : upd, &st);
-	if (rc != AC_OK)
-		return rc;
+	snprintf(idtext, sizeof idtext, "%lld", r->id);
 	if (gone) {
-		sqlite3_bind_int64(st, 1, r->id);
-		sqlite3_bind_text(st, 2, r->lease, -1, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_int64(st, 1, attempts);
-		sqlite3_bind_text(st, 2, msg, -1, SQLITE_STATIC);
-		bind_time(st, 3, now + (time_t)mailq_backoff(attempts, backoff_base), now_us);
-		sqlite3_bind_int64(st, 4, r->id);
-		sqlite3_bind_text(st, 5, r->lease, -1, SQLITE_STATIC);
+		rc = db_run(db, Q_MAIL_DEAD, 2, p + 3, NULL, &changes);
+		if (rc == AC_OK && changes == 1)
+			*dead = 1;
+		return rc;
 	}
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? AC_OK : fail(db, rc, gone ? "dead-letter" : "record failure");
-	if (rc == AC_OK && gone && sqlite3_changes(db) == 1)
-		*dead = 1;
-	sqlite3_finalize(st);
-	return rc;
+	snprintf(count, sizeof count, "%ld", attempts);
+	tm_db_format(now + (time_t)mailq_backoff(attempts, backoff_base), now_us, next);
+	return db_run(db, Q_MAIL_FAIL, 5, p, NULL, NULL);
 }

@@ -4,31 +4,31 @@
 
 #include <stddef.h>
 #include <time.h>
-#include <sqlite3.h>
 #include "cfg.h"
+#include "db/db.h"
 #include "timefmt.h"
 
 /*
  * Request side. Each renders its message (lib/mailmsg.h) and inserts it into mail_outbox, due
- * now, inside the transaction the caller has already opened on db (BEGIN IMMEDIATE). They never
- * begin, commit or roll back. Return 0; AC_EUNAVAIL on SQLITE_BUSY/LOCKED; AC_EINVAL on a
+ * now, inside the transaction the caller has already opened on db (db_tx). They never
+ * begin, commit or roll back. Return 0; AC_EUNAVAIL when the database is busy or down; AC_EINVAL on a
  * recipient or token part that cannot be mailed; AC_ENOMEM; else AC_EINTERNAL.
  */
 /* Activation e-mail, link A/users/register/confirm/<uidb64>/<token>/, not_after = expiry. */
-int mailq_queue_activation(sqlite3 *db, const struct cfg *cfg, const char *recipient,
+int mailq_queue_activation(struct db *db, const struct cfg *cfg, const char *recipient,
 			   const char *uidb64, const char *token, time_t expiry);
 /* Password reset e-mail, link A/users/password-change/confirm/change-password/<uidb64>/<token>/. */
-int mailq_queue_reset(sqlite3 *db, const struct cfg *cfg, const char *recipient,
+int mailq_queue_reset(struct db *db, const struct cfg *cfg, const char *recipient,
 		      const char *uidb64, const char *token, time_t expiry);
 /* "Your password has been changed" (not_after NULL); when = time of the change. */
-int mailq_queue_password_changed(sqlite3 *db, const struct cfg *cfg, const char *recipient,
+int mailq_queue_password_changed(struct db *db, const struct cfg *cfg, const char *recipient,
 				 time_t when);
 
 /*
  * Inserts a finished message due at now. not_after may be NULL (never expires). The recipient
  * must be 3-254 characters without control characters, the subject 1-255 characters without them.
  */
-int mailq_insert(sqlite3 *db, const char *recipient, const char *subject, const char *body_text,
+int mailq_insert(struct db *db, const char *recipient, const char *subject, const char *body_text,
 		 const char *body_html, time_t now, const time_t *not_after);
 
 /* Worker side. Times are Unix seconds plus microseconds, stored as tm_db_format() text. */
@@ -54,17 +54,17 @@ typedef void (*mailq_expired_fn)(long long id, const char *recipient, long attem
  * Deletes every row whose not_after is before now, unsent, calling cb (may be NULL) for each.
  * *dropped (may be NULL) gets the count.
  */
-int mailq_drop_expired(sqlite3 *db, time_t now, long now_us, mailq_expired_fn cb, void *ctx,
+int mailq_drop_expired(struct db *db, time_t now, long now_us, mailq_expired_fn cb, void *ctx,
 		       unsigned *dropped);
 
 /*
  * Claims up to max rows due at cutoff (next_attempt_at <= cutoff, not expired at now), oldest
- * first, by moving their next_attempt_at to now + lease_seconds. Run it inside BEGIN IMMEDIATE
- * so that two workers never claim one row. ids (max entries) gets the row ids in ascending
+ * first, by moving their next_attempt_at to now + lease_seconds. Run it inside db_tx(): SQLite's write
+ * lock or PostgreSQL's SKIP LOCKED make sure two workers never claim one row. ids (max entries) gets the row ids in ascending
  * order (the order they were queued), *n the count,
  * lease the value written.
  */
-int mailq_claim(sqlite3 *db, time_t now, long now_us, time_t cutoff, long cutoff_us,
+int mailq_claim(struct db *db, time_t now, long now_us, time_t cutoff, long cutoff_us,
 		unsigned lease_seconds, size_t max, long long *ids, size_t *n, char lease[TM_BUF]);
 
 /*
@@ -73,13 +73,13 @@ int mailq_claim(sqlite3 *db, time_t now, long now_us, time_t cutoff, long cutoff
  * AC_ENOTFOUND when the row is gone or was claimed again by another worker.
  * On success *out is new and out->lease holds the renewed lease.
  */
-int mailq_take(sqlite3 *db, long long id, const char *lease, time_t now, long now_us,
+int mailq_take(struct db *db, long long id, const char *lease, time_t now, long now_us,
 	       unsigned lease_seconds, struct mailq_row **out);
 
 /* Gives a claimed but unsent row back (due now), if it is still ours. */
-int mailq_release(sqlite3 *db, const struct mailq_row *r, time_t now, long now_us);
+int mailq_release(struct db *db, const struct mailq_row *r, time_t now, long now_us);
 /* Deletes a row (sent, expired or dead). */
-int mailq_delete(sqlite3 *db, long long id);
+int mailq_delete(struct db *db, long long id);
 
 /* Seconds until the next try after the attempts-th failure: min(base * 2^(attempts-1), 3600). */
 unsigned mailq_backoff(long attempts, unsigned base);
@@ -90,7 +90,7 @@ unsigned mailq_backoff(long attempts, unsigned base);
  * mailq_backoff(). When attempts reaches max_attempts the row is deleted instead and *dead is
  * set. Changes nothing when the row is no longer ours (*dead stays 0).
  */
-int mailq_fail(sqlite3 *db, const struct mailq_row *r, const char *error, time_t now,
+int mailq_fail(struct db *db, const struct mailq_row *r, const char *error, time_t now,
 	       long now_us, unsigned backoff_base, unsigned max_attempts, int *dead);
 
 #endif

@@ -4,6 +4,7 @@
 #include "err.h"
 #include "log.h"
 #include "mp.h"
+#include "user.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -16,9 +17,6 @@
 static const char *const names[PF__MAX + 1] = {
 	"first_name", "last_name", "phone_number", "birth_date", "github_link", "thumbnail",
 };
-
-/* The table of each text field's column: 0 users_user, 1 user_profile. */
-static const int in_profile[PF__MAX] = { 0, 0, 1, 1, 1 };
 
 static const char MSG_NOT_MULTIPART[] = "The request body must be multipart/form-data";
 static const char MSG_MALFORMED[] = "Malformed multipart body";
@@ -226,156 +224,89 @@ int profile_validate(const struct profile_form *f, unsigned long thumbnail_max_b
 	return AC_OK;
 }
 
-/* Runs st to completion; returns 0 and the change count, or the mapped db error. */
-static int step_done(struct db *db, sqlite3_stmt *st, const char *what, int *changes)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, what);
-	if (changes)
-		*changes = sqlite3_changes(db_handle(db));
-	return AC_OK;
-}
-
 /* The current thumbnail (malloc'd or NULL) of the user row; AC_ENOTFOUND without the row. */
 static int read_thumbnail(struct db *db, const char *hex, char **out)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct db_rows r;
+	int rc = db_run(db, Q_USER_THUMBNAIL, 1, &hex, &r, NULL);
 
 	*out = NULL;
-	rc = db_prepare(db, "SELECT thumbnail FROM users_user WHERE id = ?1", &st);
 	if (rc != AC_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-
-		rc = AC_OK;
-		if (t && !(*out = strdup((const char *)t)))
-			rc = AC_ENOMEM;
-	} else if (rc == SQLITE_DONE) {
+	if (r.n == 0)
 		rc = AC_ENOTFOUND;
-	} else {
-		rc = db_fail(db, rc, "select thumbnail");
-	}
-	sqlite3_finalize(st);
+	else if (db_cell(&r, 0, 0) && !(*out = strdup(db_cell(&r, 0, 0))))
+		rc = AC_ENOMEM;
+	db_rows_clear(&r);
 	return rc;
 }
 
-static void bind_field(sqlite3_stmt *st, int k, const struct profile_form *f, int i)
+/* The form's text fields as NUL-terminated copies (NULL where not given), for binding. */
+static int copy_fields(const struct profile_form *f, char *out[PF__MAX])
 {
-	sqlite3_bind_text(st, k, f->text[i], (int)f->text_len[i], SQLITE_STATIC);
+	for (int i = 0; i < PF__MAX; i++) {
+		out[i] = NULL;
+		if (f->text[i] && !(out[i] = strndup(f->text[i], f->text_len[i])))
+			return AC_ENOMEM;
+	}
+	return AC_OK;
 }
+
+struct update {
+	const char *hex, *new_thumbnail;
+	char *field[PF__MAX];
+	char *old;
+};
 
 /*
- * UPDATE <table> SET <the given form fields that live in it>[, thumbnail] WHERE <key> = ?.
- * profile picks the fields of user_profile (1) or of users_user (0). *changes is the number of
- * rows changed, or -1 when nothing was given and no statement ran.
+ * Reads the old thumbnail, then updates the given users_user columns and the given
+ * user_profile columns (a NULL parameter keeps a column); a user without a profile row gets one.
  */
-static int update_columns(struct db *db, const char *table, const char *key, const char *hex,
-			  const struct profile_form *f, int profile, const char *thumbnail,
-			  int *changes)
+static int update_tx(struct db *db, void *arg)
 {
-	char sql[200], what[40];
-	size_t n;
-	sqlite3_stmt *st;
-	int k = 0, rc;
+	struct update *u = arg;
+	const char *user[4] = {
+		u->field[PF_FIRST_NAME], u->field[PF_LAST_NAME], u->new_thumbnail, u->hex,
+	};
+	const char *prof[4] = {
+		u->field[PF_PHONE_NUMBER], u->field[PF_GITHUB_LINK], u->field[PF_BIRTH_DATE], u->hex,
+	};
+	long changes = 0;
+	int rc;
 
-	*changes = -1;
-	n = (size_t)snprintf(sql, sizeof sql, "UPDATE %s SET ", table);
-	for (int i = 0; i <= PF__MAX; i++) {
-		if (i < PF__MAX ? !f->text[i] || in_profile[i] != profile : !thumbnail)
-			continue;
-		k++;
-		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%d", k > 1 ? ", " : "",
-				      names[i], k);
-	}
-	if (k == 0)
-		return AC_OK;
-	snprintf(sql + n, sizeof sql - n, " WHERE %s = ?%d", key, k + 1);
-	rc = db_prepare(db, sql, &st);
-	if (rc != AC_OK)
-		return rc;
-	k = 0;
-	for (int i = 0; i < PF__MAX; i++)
-		if (f->text[i] && in_profile[i] == profile)
-			bind_field(st, ++k, f, i);
-	if (thumbnail)
-		sqlite3_bind_text(st, ++k, thumbnail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, k + 1, hex, -1, SQLITE_STATIC);
-	snprintf(what, sizeof what, "update %s", table);
-	return step_done(db, st, what, changes);
-}
-
-/* The users_user columns of the form, and the new thumbnail. */
-static int update_user(struct db *db, const char *hex, const struct profile_form *f,
-		       const char *new_thumbnail)
-{
-	int changes, rc = update_columns(db, "users_user", "id", hex, f, 0, new_thumbnail, &changes);
-
-	if (rc == AC_OK && changes >= 0 && changes != 1)
+	free(u->old);
+	u->old = NULL;
+	rc = read_thumbnail(db, u->hex, &u->old);
+	if (rc == AC_OK)
+		rc = db_run(db, Q_USER_UPDATE, 4, user, NULL, &changes);
+	if (rc == AC_OK && changes != 1)
 		rc = AC_ENOTFOUND;
+	if (rc == AC_OK)
+		rc = db_run(db, Q_PROFILE_UPDATE, 4, prof, NULL, &changes);
+	if (rc == AC_OK && changes == 0)
+		rc = user_insert_profile(db, u->hex, prof[0], prof[1], prof[2], NULL);
 	return rc;
-}
-
-/* The user_profile columns of the form; a user without a profile row gets one. */
-static int update_profile(struct db *db, const char *hex, const struct profile_form *f)
-{
-	char pid[37], pid_hex[33];
-	sqlite3_stmt *st;
-	int changes, rc = update_columns(db, "user_profile", "user_id", hex, f, 1, NULL, &changes);
-
-	if (rc != AC_OK || changes != 0)
-		return rc;
-
-	if (sec_uuid4(pid) != AC_OK || sec_uuid_to_db(pid, pid_hex) != AC_OK)
-		return AC_EINTERNAL;
-	rc = db_prepare(db,
-			"INSERT INTO user_profile (id, phone_number, github_link, birth_date, user_id) "
-			"VALUES (?1, ?2, ?3, ?4, ?5)",
-			&st);
-	if (rc != AC_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, pid_hex, -1, SQLITE_STATIC);
-	if (f->text[PF_PHONE_NUMBER])
-		bind_field(st, 2, f, PF_PHONE_NUMBER);
-	if (f->text[PF_GITHUB_LINK])
-		bind_field(st, 3, f, PF_GITHUB_LINK);
-	if (f->text[PF_BIRTH_DATE])
-		bind_field(st, 4, f, PF_BIRTH_DATE);
-	sqlite3_bind_text(st, 5, hex, -1, SQLITE_STATIC);
-	return step_done(db, st, "insert user_profile", NULL);
 }
 
 int profile_update(struct db *db, const char *user_id, const struct profile_form *f,
 		   const char *new_thumbnail, char **old_thumbnail)
 {
-	char hex[33], *old = NULL;
+	char hex[33];
+	struct update u = { hex, new_thumbnail, { NULL }, NULL };
 	int rc;
 
 	if (old_thumbnail)
 		*old_thumbnail = NULL;
 	if (sec_uuid_to_db(user_id, hex) != AC_OK)
 		return AC_ENOTFOUND;
-	rc = db_begin(db);
-	if (rc != AC_OK)
-		return rc;
-	rc = read_thumbnail(db, hex, &old);
+	rc = copy_fields(f, u.field);
 	if (rc == AC_OK)
-		rc = update_user(db, hex, f, new_thumbnail);
-	if (rc == AC_OK)
-		rc = update_profile(db, hex, f);
-	if (rc == AC_OK)
-		rc = db_commit(db);
-	else
-		db_rollback(db);
+		rc = db_tx(db, update_tx, &u);
+	for (int i = 0; i < PF__MAX; i++)
+		free(u.field[i]);
 	if (rc == AC_OK && new_thumbnail && old_thumbnail)
-		*old_thumbnail = old;
+		*old_thumbnail = u.old;
 	else
-		free(old);
+		free(u.old);
 	return rc;
 }

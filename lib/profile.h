@@ -3,7 +3,7 @@
 #define AUTHCGI_PROFILE_H
 
 #include <stddef.h>
-#include "db.h"
+#include "db/db.h"
 #include "image.h"
 
 /* The text fields in the order §7.10 validates them. */

@@ -115,32 +115,55 @@ static int queue_reset(struct db *db, const struct cfg *cfg, const char *email, 
 	    tok_make(cfg->secret_key, cfg->secret_key_len, TOK_RESET_LINK, &t, ts, tok) != AC_OK)
 		rc = AC_EINTERNAL;
 	else
-		rc = mailq_queue_reset(db_handle(db), cfg, u->email, b64, tok,
+		rc = mailq_queue_reset(db, cfg, u->email, b64, tok,
 				       (time_t)(ts + TOK_EPOCH + (int64_t)cfg->token_expiration));
 	memset(tok, 0, sizeof tok);
 	user_free(u);
 	return rc;
 }
 
+struct request {
+	const struct cfg *cfg;
+	const char *email;
+	char *id;
+};
+
+static int request_tx(struct db *db, void *arg)
+{
+	struct request *r = arg;
+
+	return queue_reset(db, r->cfg, r->email, r->id);
+}
+
 int reset_request(struct db *db, const struct cfg *cfg, const char *email, char id[37])
 {
-	int rc;
+	struct request r = { cfg, email, id };
 
 	id[0] = '\0';
-	rc = db_begin(db);
-	if (rc != AC_OK)
-		return rc;
-	rc = queue_reset(db, cfg, email, id);
-	if (rc != AC_OK) {
-		db_rollback(db);
-		return rc;
-	}
-	return db_commit(db);
+	return db_tx(db, request_tx, &r);
+}
+
+struct set_password {
+	const struct cfg *cfg;
+	const struct user *u;
+	const char *hash;
+};
+
+/* The new hash, on condition that the old one is still stored, and the "changed" e-mail. */
+static int set_password_tx(struct db *db, void *arg)
+{
+	struct set_password *s = arg;
+	int rc = user_set_password(db, s->u->id, s->u->password, s->hash);
+
+	if (rc == AC_OK)
+		rc = mailq_queue_password_changed(db, s->cfg, s->u->email, time(NULL));
+	return rc;
 }
 
 int reset_set_password(struct db *db, const struct cfg *cfg, const struct pw_params *params,
 		       struct user *u, const char *password)
 {
+	struct set_password s = { cfg, u, NULL };
 	struct a2gate gate;
 	char *hash = NULL;
 	int rc;
@@ -153,16 +176,8 @@ int reset_set_password(struct db *db, const struct cfg *cfg, const struct pw_par
 	a2gate_leave(&gate);
 	if (rc != AC_OK)
 		return rc;
-	rc = db_begin(db);
-	if (rc == AC_OK) {
-		rc = user_set_password(db, u->id, u->password, hash);
-		if (rc == AC_OK)
-			rc = mailq_queue_password_changed(db_handle(db), cfg, u->email, time(NULL));
-		if (rc == AC_OK)
-			rc = db_commit(db);
-		else
-			db_rollback(db);
-	}
+	s.hash = hash;
+	rc = db_tx(db, set_password_tx, &s);
 	if (rc != AC_OK) {
 		free(hash);
 		return rc;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
 #include "endpoint.h"
 #include "pw.h"
 #include "rds.h"

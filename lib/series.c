@@ -1,4 +1,4 @@
-/* The series list of GET /users/series/ (API.md §7.11): two prepared reads, one JSON array. */
+/* The series list of GET /users/series/ (API.md §7.11): series and their articles, one JSON array. */
 #include "series.h"
 #include "err.h"
 #include "log.h"
@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SERIES_SQL "SELECT id, name, image FROM users_series ORDER BY rowid"
-#define ARTICLES_SQL "SELECT id, title, url FROM users_articles WHERE series_id = ?1 ORDER BY rowid"
 
 int series_uuid(const char *stored, char out[37])
 {
@@ -51,10 +49,10 @@ static size_t lead_len(unsigned char b)
 	return 0;
 }
 
-/* Column i as a JSON string (bad UTF-8 bytes become U+FFFD), or JSON null for SQL NULL. */
-static cJSON *text_item(sqlite3_stmt *st, int i)
+/* Cell (row, i) as a JSON string (bad UTF-8 bytes become U+FFFD), or JSON null for SQL NULL. */
+static cJSON *text_item(const struct db_rows *rows, size_t row, size_t i)
 {
-	const char *t = (const char *)sqlite3_column_text(st, i);
+	const char *t = db_cell(rows, row, i);
 	size_t len, w = 0;
 	char *fixed;
 	cJSON *item;
@@ -96,39 +94,40 @@ static int add_item(cJSON *obj, const char *key, cJSON *item)
 }
 
 /* Appends the articles of the series whose stored id is raw_id, in table order. */
-static int add_articles(struct db *db, sqlite3_stmt *as, const char *raw_id, cJSON *articles)
+static int add_articles(struct db *db, const char *raw_id, cJSON *articles)
 {
-	int step;
+	struct db_rows r;
+	int rc = db_run(db, Q_SERIES_ARTICLES, 1, &raw_id, &r, NULL);
 
-	sqlite3_reset(as);
-	if (sqlite3_bind_text(as, 1, raw_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return AC_ENOMEM;
-	while ((step = sqlite3_step(as)) == SQLITE_ROW) {
+	for (size_t i = 0; rc == AC_OK && i < r.n; i++) {
 		char id[37];
 		cJSON *a;
 
-		if (series_uuid((const char *)sqlite3_column_text(as, 0), id) != AC_OK) {
+		if (series_uuid(db_cell(&r, i, 0), id) != AC_OK) {
 			log_error("users_articles row with a malformed id");
-			return AC_EINTERNAL;
+			rc = AC_EINTERNAL;
+			break;
 		}
 		a = cJSON_CreateObject();
 		if (!a || !cJSON_AddItemToArray(articles, a)) {
 			cJSON_Delete(a);
-			return AC_ENOMEM;
+			rc = AC_ENOMEM;
+		} else if (!add_item(a, "id", cJSON_CreateString(id)) ||
+			   !add_item(a, "title", text_item(&r, i, 1)) ||
+			   !add_item(a, "url", text_item(&r, i, 2))) {
+			rc = AC_ENOMEM;
 		}
-		if (!add_item(a, "id", cJSON_CreateString(id)) || !add_item(a, "title", text_item(as, 1)) ||
-		    !add_item(a, "url", text_item(as, 2)))
-			return AC_ENOMEM;
 	}
-	return step == SQLITE_DONE ? AC_OK : db_fail(db, step, "select articles");
+	db_rows_clear(&r);
+	return rc;
 }
 
-/* Appends the series at the current row of ss, with its articles, to arr. */
-static int add_series(struct db *db, const struct cfg *cfg, sqlite3_stmt *ss, sqlite3_stmt *as,
+/* Appends series `row` of the series list, with its articles, to arr. */
+static int add_series(struct db *db, const struct cfg *cfg, const struct db_rows *ss, size_t row,
 		      cJSON *arr)
 {
-	const char *raw_id = (const char *)sqlite3_column_text(ss, 0);
-	const char *image = (const char *)sqlite3_column_text(ss, 2);
+	const char *raw_id = db_cell(ss, row, 0);
+	const char *image = db_cell(ss, row, 2);
 	char id[37], *url = NULL;
 	cJSON *o, *articles;
 	int ok;
@@ -145,18 +144,18 @@ static int add_series(struct db *db, const struct cfg *cfg, sqlite3_stmt *ss, sq
 	if (image && *image && !(url = user_media_url(cfg, image)))
 		return AC_ENOMEM;
 	articles = cJSON_CreateArray();
-	ok = add_item(o, "id", cJSON_CreateString(id)) && add_item(o, "name", text_item(ss, 1)) &&
+	ok = add_item(o, "id", cJSON_CreateString(id)) && add_item(o, "name", text_item(ss, row, 1)) &&
 	     add_item(o, "image", url ? cJSON_CreateString(url) : cJSON_CreateNull()) &&
 	     add_item(o, "articles", articles);
 	free(url);
 	if (!ok)
 		return AC_ENOMEM;
-	return add_articles(db, as, raw_id, articles);
+	return add_articles(db, raw_id, articles);
 }
 
 int series_list(struct db *db, const struct cfg *cfg, cJSON **out)
 {
-	sqlite3_stmt *ss = NULL, *as = NULL;
+	struct db_rows ss;
 	cJSON *arr;
 	int rc;
 
@@ -164,22 +163,10 @@ int series_list(struct db *db, const struct cfg *cfg, cJSON **out)
 	arr = cJSON_CreateArray();
 	if (!arr)
 		return AC_ENOMEM;
-	/* ss stays active through the loop, so every read below sees one snapshot. */
-	rc = db_prepare(db, SERIES_SQL, &ss);
-	if (rc == AC_OK)
-		rc = db_prepare(db, ARTICLES_SQL, &as);
-	while (rc == AC_OK) {
-		int step = sqlite3_step(ss);
-
-		if (step == SQLITE_DONE)
-			break;
-		if (step != SQLITE_ROW)
-			rc = db_fail(db, step, "select series");
-		else
-			rc = add_series(db, cfg, ss, as, arr);
-	}
-	sqlite3_finalize(as);
-	sqlite3_finalize(ss);
+	rc = db_run(db, Q_SERIES_LIST, 0, NULL, &ss, NULL);
+	for (size_t i = 0; rc == AC_OK && i < ss.n; i++)
+		rc = add_series(db, cfg, &ss, i, arr);
+	db_rows_clear(&ss);
 	if (rc != AC_OK) {
 		cJSON_Delete(arr);
 		return rc;

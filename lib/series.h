@@ -4,7 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
 
 /*
  * Builds the series array of §7.11 from users_series and users_articles, both in table

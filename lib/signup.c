@@ -4,6 +4,7 @@
 #include "err.h"
 #include "mailq.h"
 #include "tok.h"
+#include "timefmt.h"
 #include "user.h"
 
 #include <string.h>
@@ -32,99 +33,141 @@ static int queue_activation(struct db *db, const struct cfg *cfg, const struct u
 	    tok_uidb64_encode(u->id, uidb64) != AC_OK)
 		return AC_EINTERNAL;
 	expiry = (time_t)(ts + TOK_EPOCH + (int64_t)cfg->token_expiration);
-	rc = mailq_queue_activation(db_handle(db), cfg, u->email, uidb64, token, expiry);
+	rc = mailq_queue_activation(db, cfg, u->email, uidb64, token, expiry);
 	memset(token, 0, sizeof token);
 	return rc;
 }
 
-/* Commits on success, rolls back otherwise; returns the first failure. */
-static int finish(struct db *db, int rc)
+/* The stored datetime before which a never-used inactive registration counts as abandoned. */
+static void abandoned_cutoff(const struct cfg *cfg, char out[TM_BUF])
 {
+	time_t now;
+	long us;
+
+	tm_now(&now, &us);
+	tm_db_format(now - (time_t)cfg->token_expiration, us, out);
+}
+
+int signup_abandoned(const struct user *u, const struct cfg *cfg)
+{
+	char cutoff[TM_BUF];
+	time_t joined, limit;
+	long joined_us, limit_us;
+
+	if (u->is_active || u->last_login)
+		return 0;
+	abandoned_cutoff(cfg, cutoff);
+	if (tm_db_parse(u->date_joined, &joined, &joined_us) != AC_OK ||
+	    tm_db_parse(cutoff, &limit, &limit_us) != AC_OK)
+		return 0;
+	return joined < limit || (joined == limit && joined_us <= limit_us);
+}
+
+struct create {
+	const struct cfg *cfg;
+	const char *email, *first_name, *last_name, *password_hash;
+	char *id;
+};
+
+static int create_tx(struct db *db, void *arg)
+{
+	struct create *c = arg;
+	struct user *u = NULL;
+	char cutoff[TM_BUF];
+	int rc;
+
+	/* an abandoned registration of the address gives way to this one (§7.1) */
+	abandoned_cutoff(c->cfg, cutoff);
+	rc = user_delete_abandoned(db, c->email, cutoff);
 	if (rc == AC_OK)
-		return db_commit(db);
-	db_rollback(db);
+		rc = user_insert(db, c->email, c->first_name, c->last_name, c->password_hash, &u);
+	if (rc == AC_OK)
+		rc = queue_activation(db, c->cfg, u);
+	if (rc == AC_OK)
+		memcpy(c->id, u->id, 37);
+	user_free(u);
 	return rc;
 }
 
 int signup_create(struct db *db, const struct cfg *cfg, const char *email, const char *first_name,
 		  const char *last_name, const char *password_hash, char id[37])
 {
-	struct user *u = NULL;
-	int rc;
+	struct create c = { cfg, email, first_name, last_name, password_hash, id };
 
 	id[0] = '\0';
-	rc = db_begin(db);
-	if (rc != AC_OK)
-		return rc;
-	rc = user_insert(db, email, first_name, last_name, password_hash, &u);
-	if (rc == AC_OK)
-		rc = queue_activation(db, cfg, u);
-	if (rc == AC_OK)
-		memcpy(id, u->id, 37);
-	user_free(u);
-	return finish(db, rc);
+	return db_tx(db, create_tx, &c);
 }
 
-/* UPDATE ... WHERE is_active = 0 inside the open transaction; AC_EDENIED when no row changed. */
-static int set_active(struct db *db, const char *id)
-{
-	sqlite3_stmt *st;
-	char hex[33];
-	int rc;
+struct activate {
+	const struct cfg *cfg;
+	const char *id, *token;
+};
 
-	if (sec_uuid_to_db(id, hex) != AC_OK)
-		return AC_EINTERNAL;
-	rc = db_prepare(db, "UPDATE users_user SET is_active = 1 WHERE id = ?1 AND is_active = 0", &st);
-	if (rc != AC_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "activate user");
-	return sqlite3_changes(db_handle(db)) == 1 ? AC_OK : AC_EDENIED;
-}
-
-int signup_activate(struct db *db, const struct cfg *cfg, const char *id, const char *token)
+static int activate_tx(struct db *db, void *arg)
 {
+	struct activate *a = arg;
 	struct user *u = NULL;
 	struct tok_user t;
+	char hex[33];
+	long changes = 0;
 	int rc;
 
 	/* The row the token is checked against is the row the UPDATE changes. */
-	rc = db_begin(db);
-	if (rc != AC_OK)
-		return rc;
-	rc = user_by_id(db, id, &u);
+	rc = user_by_id(db, a->id, &u);
 	if (rc == AC_ENOTFOUND || (rc == AC_OK && u->is_active))
 		rc = AC_EDENIED;
 	if (rc == AC_OK) {
 		token_user(u, &t);
-		rc = tok_check(cfg->secret_key, cfg->secret_key_len, TOK_ACTIVATION, &t, token,
-			       tok_now(), cfg->token_expiration) == AC_OK ? AC_OK : AC_EDENIED;
+		rc = tok_check(a->cfg->secret_key, a->cfg->secret_key_len, TOK_ACTIVATION, &t,
+			       a->token, tok_now(), a->cfg->token_expiration) == AC_OK ? AC_OK
+										: AC_EDENIED;
 	}
-	if (rc == AC_OK)
-		rc = set_active(db, u->id);
+	if (rc == AC_OK) {
+		const char *p = hex;
+
+		rc = sec_uuid_to_db(u->id, hex) == AC_OK ? db_run(db, Q_USER_ACTIVATE, 1, &p, NULL,
+								   &changes)
+							 : AC_EINTERNAL;
+		if (rc == AC_OK && changes != 1)
+			rc = AC_EDENIED;
+	}
 	user_free(u);
-	return finish(db, rc);
+	return rc;
+}
+
+int signup_activate(struct db *db, const struct cfg *cfg, const char *id, const char *token)
+{
+	struct activate a = { cfg, id, token };
+
+	return db_tx(db, activate_tx, &a);
+}
+
+struct regenerate {
+	const struct cfg *cfg;
+	const char *email;
+	char *id;
+};
+
+static int regenerate_tx(struct db *db, void *arg)
+{
+	struct regenerate *g = arg;
+	struct user *u = NULL;
+	int rc = user_by_email(db, g->email, &u);
+
+	if (rc == AC_OK && u->is_active)
+		rc = AC_ENOTFOUND;
+	if (rc == AC_OK)
+		rc = queue_activation(db, g->cfg, u);
+	if (rc == AC_OK)
+		memcpy(g->id, u->id, 37);
+	user_free(u);
+	return rc;
 }
 
 int signup_regenerate(struct db *db, const struct cfg *cfg, const char *email, char id[37])
 {
-	struct user *u = NULL;
-	int rc;
+	struct regenerate g = { cfg, email, id };
 
 	id[0] = '\0';
-	rc = db_begin(db);
-	if (rc != AC_OK)
-		return rc;
-	rc = user_by_email(db, email, &u);
-	if (rc == AC_OK && u->is_active)
-		rc = AC_ENOTFOUND;
-	if (rc == AC_OK)
-		rc = queue_activation(db, cfg, u);
-	if (rc == AC_OK)
-		memcpy(id, u->id, 37);
-	user_free(u);
-	return finish(db, rc);
+	return db_tx(db, regenerate_tx, &g);
 }

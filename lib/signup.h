@@ -3,11 +3,18 @@
 #define AUTHCGI_SIGNUP_H
 
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
+#include "user.h"
 
 /*
- * §7.1 step 8: in one transaction inserts the inactive user (email normalised, names as sent,
- * password_hash already made) with its empty profile and queues the activation e-mail with a
+ * 1 when u is an abandoned registration that a new registration of its address replaces
+ * (§7.1): inactive, never logged in, and joined at least TOKEN_EXPIRATION seconds ago.
+ */
+int signup_abandoned(const struct user *u, const struct cfg *cfg);
+
+/*
+ * §7.1 step 8: in one transaction deletes an abandoned registration of the address, then
+ * inserts the inactive user (email normalised, names as sent, password_hash already made) with its empty profile and queues the activation e-mail with a
  * new activation token. id gets the new user's UUID. Returns 0; AC_ECONFLICT when the address
  * is taken (the unique index decides races; nothing is kept); AC_EUNAVAIL; other errors.
  */

@@ -1,4 +1,4 @@
-/* Users and profiles in SQLite (users_user, user_profile): lookup, login bookkeeping, the user JSON. */
+/* Users and profiles (users_user, user_profile): lookup, login bookkeeping, the user JSON. */
 #include "user.h"
 #include "crypto.h"
 #include "err.h"
@@ -8,12 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define USER_COLUMNS                                                                      \
-	"SELECT u.password, u.last_login, u.is_superuser, u.first_name, u.last_name, "   \
-	"u.is_staff, u.is_active, u.date_joined, u.id, u.email, u.thumbnail, p.id, "      \
-	"p.phone_number, p.github_link, p.birth_date "                                    \
-	"FROM users_user u LEFT JOIN user_profile p ON p.user_id = u.id "
 
 void user_free(struct user *u)
 {
@@ -32,43 +26,51 @@ void user_free(struct user *u)
 	free(u);
 }
 
-/* A copy of a text column, or NULL for SQL NULL; *oom set when the copy failed. */
-static char *col(sqlite3_stmt *st, int i, int *oom)
+/* A copy of cell (row, i), or NULL for SQL NULL; *oom set when the copy failed. */
+static char *col(const struct db_rows *r, size_t row, size_t i, int *oom)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = db_cell(r, row, i);
 	char *s;
 
 	if (!t)
 		return NULL;
-	s = strdup((const char *)t);
+	s = strdup(t);
 	if (!s)
 		*oom = 1;
 	return s;
 }
 
-static int row_to_user(sqlite3_stmt *st, struct user **out)
+static int flag(const struct db_rows *r, size_t row, size_t i)
+{
+	const char *t = db_cell(r, row, i);
+
+	return t && strcmp(t, "0") != 0;
+}
+
+/* Row `row` of a statement that returns the user columns (db.h: Q_USER_BY_*). */
+static int row_to_user(const struct db_rows *r, size_t row, struct user **out)
 {
 	struct user *u = calloc(1, sizeof *u);
-	const unsigned char *id, *pid;
+	const char *id, *pid;
 	int oom = 0;
 
 	if (!u)
 		return AC_ENOMEM;
-	u->password = col(st, 0, &oom);
-	u->last_login = col(st, 1, &oom);
-	u->is_superuser = sqlite3_column_int(st, 2);
-	u->first_name = col(st, 3, &oom);
-	u->last_name = col(st, 4, &oom);
-	u->is_staff = sqlite3_column_int(st, 5);
-	u->is_active = sqlite3_column_int(st, 6);
-	u->date_joined = col(st, 7, &oom);
-	id = sqlite3_column_text(st, 8);
-	u->email = col(st, 9, &oom);
-	u->thumbnail = col(st, 10, &oom);
-	pid = sqlite3_column_text(st, 11);
-	u->phone_number = col(st, 12, &oom);
-	u->github_link = col(st, 13, &oom);
-	u->birth_date = col(st, 14, &oom);
+	u->password = col(r, row, 0, &oom);
+	u->last_login = col(r, row, 1, &oom);
+	u->is_superuser = flag(r, row, 2);
+	u->first_name = col(r, row, 3, &oom);
+	u->last_name = col(r, row, 4, &oom);
+	u->is_staff = flag(r, row, 5);
+	u->is_active = flag(r, row, 6);
+	u->date_joined = col(r, row, 7, &oom);
+	id = db_cell(r, row, 8);
+	u->email = col(r, row, 9, &oom);
+	u->thumbnail = col(r, row, 10, &oom);
+	pid = db_cell(r, row, 11);
+	u->phone_number = col(r, row, 12, &oom);
+	u->github_link = col(r, row, 13, &oom);
+	u->birth_date = col(r, row, 14, &oom);
 	if (oom || !u->password || !u->email || !u->date_joined) {
 		user_free(u);
 		return oom ? AC_ENOMEM : AC_EINTERNAL;
@@ -77,42 +79,34 @@ static int row_to_user(sqlite3_stmt *st, struct user **out)
 		u->first_name = strdup("");
 	if (!u->last_name)
 		u->last_name = strdup("");
-	if (!u->first_name || !u->last_name || !id ||
-	    sec_uuid_from_db((const char *)id, u->id) != AC_OK) {
+	if (!u->first_name || !u->last_name || !id || sec_uuid_from_db(id, u->id) != AC_OK) {
 		log_error("users_user row with a malformed id or missing names");
 		user_free(u);
 		return AC_EINTERNAL;
 	}
-	if (pid && sec_uuid_from_db((const char *)pid, u->profile_id) == AC_OK)
+	if (pid && sec_uuid_from_db(pid, u->profile_id) == AC_OK)
 		u->has_profile = 1;
 	*out = u;
 	return AC_OK;
 }
 
-static int fetch_one(struct db *db, const char *sql, const char *arg, struct user **out)
+static int fetch_one(struct db *db, enum db_q q, const char *arg, struct user **out)
 {
-	sqlite3_stmt *st;
+	struct db_rows r;
 	int rc;
 
 	*out = NULL;
-	rc = db_prepare(db, sql, &st);
+	rc = db_run(db, q, 1, &arg, &r, NULL);
 	if (rc != AC_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = row_to_user(st, out);
-	else if (rc == SQLITE_DONE)
-		rc = AC_ENOTFOUND;
-	else
-		rc = db_fail(db, rc, "select user");
-	sqlite3_finalize(st);
+	rc = r.n ? row_to_user(&r, 0, out) : AC_ENOTFOUND;
+	db_rows_clear(&r);
 	return rc;
 }
 
 int user_by_email(struct db *db, const char *email, struct user **out)
 {
-	return fetch_one(db, USER_COLUMNS "WHERE u.email = ?1 COLLATE NOCASE", email, out);
+	return fetch_one(db, Q_USER_BY_EMAIL, email, out);
 }
 
 int user_by_id(struct db *db, const char *id, struct user **out)
@@ -122,114 +116,113 @@ int user_by_id(struct db *db, const char *id, struct user **out)
 	*out = NULL;
 	if (sec_uuid_to_db(id, hex) != AC_OK)
 		return AC_ENOTFOUND;
-	return fetch_one(db, USER_COLUMNS "WHERE u.id = ?1", hex, out);
+	return fetch_one(db, Q_USER_BY_ID, hex, out);
 }
 
-/* Runs a statement with text parameters (NULL binds SQL NULL); returns 0 and the change count. */
-static int exec_params(struct db *db, const char *sql, int n, const char *const *params, int *changes)
+/* Runs a statement that returns no rows; *changes (may be NULL) gets its change count. */
+static int exec_params(struct db *db, enum db_q q, size_t n, const char *const *params,
+		       long *changes)
 {
-	sqlite3_stmt *st;
-	int rc = db_prepare(db, sql, &st);
-
-	if (rc != AC_OK)
-		return rc;
-	for (int i = 0; i < n; i++) {
-		if (params[i])
-			sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, i + 1);
-	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "write");
-	if (changes)
-		*changes = sqlite3_changes(db_handle(db));
-	return AC_OK;
+	return db_run(db, q, n, params, NULL, changes);
 }
 
-static int insert_profile(struct db *db, const char *user_hex, char profile_id[37])
+int user_insert_profile(struct db *db, const char *user_hex, const char *phone_number,
+			const char *github_link, const char *birth_date, char profile_id[37])
 {
 	char pid[37], pid_hex[33];
-	const char *params[2];
+	const char *params[5];
 	int rc;
 
 	if (sec_uuid4(pid) != AC_OK || sec_uuid_to_db(pid, pid_hex) != AC_OK)
 		return AC_EINTERNAL;
 	params[0] = pid_hex;
-	params[1] = user_hex;
-	rc = exec_params(db,
-			 "INSERT INTO user_profile (id, phone_number, github_link, birth_date, user_id) "
-			 "VALUES (?1, NULL, NULL, NULL, ?2)",
-			 2, params, NULL);
-	if (rc == AC_OK)
+	params[1] = phone_number;
+	params[2] = github_link;
+	params[3] = birth_date;
+	params[4] = user_hex;
+	rc = exec_params(db, Q_PROFILE_INSERT, 5, params, NULL);
+	if (rc == AC_OK && profile_id)
 		memcpy(profile_id, pid, sizeof pid);
+	return rc;
+}
+
+struct ensure_profile {
+	struct user *u;
+	const char *hex;
+};
+
+static int ensure_profile_tx(struct db *db, void *arg)
+{
+	struct ensure_profile *e = arg;
+	struct user *fresh;
+	int rc = fetch_one(db, Q_USER_BY_ID, e->hex, &fresh);
+
+	if (rc == AC_OK && fresh->has_profile) {
+		memcpy(e->u->profile_id, fresh->profile_id, sizeof e->u->profile_id);
+	} else if (rc == AC_OK) {
+		rc = user_insert_profile(db, e->hex, NULL, NULL, NULL, e->u->profile_id);
+		/* a concurrent request created it first: read it back in the next request */
+		if (rc == AC_ECONFLICT)
+			rc = AC_EUNAVAIL;
+	}
+	user_free(fresh);
 	return rc;
 }
 
 int user_ensure_profile(struct db *db, struct user *u)
 {
 	char hex[33];
-	struct user *fresh;
+	struct ensure_profile e = { u, hex };
 	int rc;
 
 	if (u->has_profile)
 		return AC_OK;
 	if (sec_uuid_to_db(u->id, hex) != AC_OK)
 		return AC_EINTERNAL;
-	rc = db_begin(db);
-	if (rc != AC_OK)
-		return rc;
-	rc = fetch_one(db, USER_COLUMNS "WHERE u.id = ?1", hex, &fresh);
-	if (rc == AC_OK && fresh->has_profile) {
-		memcpy(u->profile_id, fresh->profile_id, sizeof u->profile_id);
+	rc = db_tx(db, ensure_profile_tx, &e);
+	if (rc == AC_OK)
 		u->has_profile = 1;
-		user_free(fresh);
-		db_rollback(db);
-		return AC_OK;
+	return rc;
+}
+
+struct record_login {
+	const char *hex, *now, *new_hash, *old_hash;
+	long changes;
+};
+
+static int record_login_tx(struct db *db, void *arg)
+{
+	struct record_login *l = arg;
+	int rc = AC_OK;
+
+	l->changes = 0;
+	if (l->new_hash) {
+		const char *p[3] = { l->new_hash, l->hex, l->old_hash };
+
+		rc = exec_params(db, Q_USER_SET_PASSWORD, 3, p, &l->changes);
 	}
-	user_free(fresh);
-	if (rc == AC_OK)
-		rc = insert_profile(db, hex, u->profile_id);
-	if (rc == AC_OK)
-		rc = db_commit(db);
-	else
-		db_rollback(db);
-	if (rc == AC_OK)
-		u->has_profile = 1;
+	if (rc == AC_OK) {
+		const char *p[2] = { l->now, l->hex };
+
+		rc = exec_params(db, Q_USER_SET_LAST_LOGIN, 2, p, NULL);
+	}
 	return rc;
 }
 
 int user_record_login(struct db *db, struct user *u, const char *new_hash, int *upgraded)
 {
 	char hex[33], now[TM_BUF];
-	int rc, changes = 0;
+	struct record_login l = { hex, now, new_hash, u->password, 0 };
+	int rc;
 
 	*upgraded = 0;
 	if (sec_uuid_to_db(u->id, hex) != AC_OK)
 		return AC_EINTERNAL;
 	tm_db_now(now);
-	rc = db_begin(db);
+	rc = db_tx(db, record_login_tx, &l);
 	if (rc != AC_OK)
 		return rc;
-	if (new_hash) {
-		const char *p[3] = { new_hash, hex, u->password };
-
-		rc = exec_params(db, "UPDATE users_user SET password = ?1 WHERE id = ?2 AND password = ?3",
-				 3, p, &changes);
-	}
-	if (rc == AC_OK) {
-		const char *p[2] = { now, hex };
-
-		rc = exec_params(db, "UPDATE users_user SET last_login = ?1 WHERE id = ?2", 2, p, NULL);
-	}
-	if (rc == AC_OK)
-		rc = db_commit(db);
-	else
-		db_rollback(db);
-	if (rc != AC_OK)
-		return rc;
-	if (changes == 1) {
+	if (l.changes == 1) {
 		char *copy = strdup(new_hash);
 
 		if (!copy)
@@ -246,7 +239,7 @@ int user_record_login(struct db *db, struct user *u, const char *new_hash, int *
 int user_insert(struct db *db, const char *email, const char *first_name, const char *last_name,
 		const char *password_hash, struct user **out)
 {
-	char id[37], hex[33], now[TM_BUF], pid[37];
+	char id[37], hex[33], now[TM_BUF];
 	const char *p[6];
 	int rc;
 
@@ -260,32 +253,47 @@ int user_insert(struct db *db, const char *email, const char *first_name, const 
 	p[3] = now;
 	p[4] = hex;
 	p[5] = email;
-	rc = exec_params(db,
-			 "INSERT INTO users_user (password, last_login, is_superuser, first_name, "
-			 "last_name, is_staff, is_active, date_joined, id, email, thumbnail) "
-			 "VALUES (?1, NULL, 0, ?2, ?3, 0, 0, ?4, ?5, ?6, NULL)",
-			 6, p, NULL);
+	rc = exec_params(db, Q_USER_INSERT, 6, p, NULL);
 	if (rc != AC_OK)
 		return rc;
-	rc = insert_profile(db, hex, pid);
+	rc = user_insert_profile(db, hex, NULL, NULL, NULL, NULL);
 	if (rc != AC_OK)
 		return rc == AC_ECONFLICT ? AC_EINTERNAL : rc;
-	return fetch_one(db, USER_COLUMNS "WHERE u.id = ?1", hex, out);
+	return fetch_one(db, Q_USER_BY_ID, hex, out);
+}
+
+int user_delete_abandoned(struct db *db, const char *email, const char *joined_before)
+{
+	const char *p[2] = { email, joined_before };
+	struct db_rows r;
+	int rc = db_run(db, Q_USER_ABANDONED, 2, p, &r, NULL);
+
+	for (size_t i = 0; rc == AC_OK && i < r.n; i++) {
+		const char *id = db_cell(&r, i, 0), *old = db_cell(&r, i, 1);
+
+		rc = exec_params(db, Q_MAIL_DELETE_TO, 1, &old, NULL);
+		if (rc == AC_OK)
+			rc = exec_params(db, Q_PROFILE_DELETE, 1, &id, NULL);
+		if (rc == AC_OK)
+			rc = exec_params(db, Q_USER_DELETE, 1, &id, NULL);
+	}
+	db_rows_clear(&r);
+	return rc;
 }
 
 int user_set_password(struct db *db, const char *id, const char *old_hash, const char *new_hash)
 {
 	char hex[33];
 	const char *p[3];
-	int rc, changes = 0;
+	long changes = 0;
+	int rc;
 
 	if (sec_uuid_to_db(id, hex) != AC_OK)
 		return AC_EINTERNAL;
 	p[0] = new_hash;
 	p[1] = hex;
 	p[2] = old_hash;
-	rc = exec_params(db, "UPDATE users_user SET password = ?1 WHERE id = ?2 AND password = ?3", 3,
-			 p, &changes);
+	rc = exec_params(db, Q_USER_SET_PASSWORD, 3, p, &changes);
 	if (rc != AC_OK)
 		return rc;
 	return changes == 1 ? AC_OK : AC_ECONFLICT;
@@ -295,14 +303,14 @@ int user_set_active(struct db *db, const char *id, int active)
 {
 	char hex[33];
 	const char *p[2];
-	int rc, changes = 0;
+	long changes = 0;
+	int rc;
 
 	if (sec_uuid_to_db(id, hex) != AC_OK)
 		return AC_EINTERNAL;
 	p[0] = active ? "1" : "0";
 	p[1] = hex;
-	rc = exec_params(db, "UPDATE users_user SET is_active = CAST(?1 AS INTEGER) WHERE id = ?2", 2,
-			 p, &changes);
+	rc = exec_params(db, Q_USER_SET_ACTIVE, 2, p, &changes);
 	if (rc != AC_OK)
 		return rc;
 	return changes == 1 ? AC_OK : AC_ENOTFOUND;
@@ -312,7 +320,8 @@ int user_set_flags(struct db *db, const char *id, int active, int staff, int sup
 {
 	char hex[33];
 	const char *p[4];
-	int rc, changes = 0;
+	long changes = 0;
+	int rc;
 
 	if (sec_uuid_to_db(id, hex) != AC_OK)
 		return AC_EINTERNAL;
@@ -320,10 +329,7 @@ int user_set_flags(struct db *db, const char *id, int active, int staff, int sup
 	p[1] = staff ? "1" : "0";
 	p[2] = superuser ? "1" : "0";
 	p[3] = hex;
-	rc = exec_params(db,
-			 "UPDATE users_user SET is_active = CAST(?1 AS INTEGER), "
-			 "is_staff = CAST(?2 AS INTEGER), is_superuser = CAST(?3 AS INTEGER) WHERE id = ?4",
-			 4, p, &changes);
+	rc = exec_params(db, Q_USER_SET_FLAGS, 4, p, &changes);
 	if (rc != AC_OK)
 		return rc;
 	return changes == 1 ? AC_OK : AC_ENOTFOUND;
@@ -331,30 +337,20 @@ int user_set_flags(struct db *db, const char *id, int active, int staff, int sup
 
 int user_each(struct db *db, int (*fn)(const struct user *u, void *arg), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = db_prepare(db, USER_COLUMNS "ORDER BY u.date_joined, u.email", &st);
+	struct db_rows r;
+	int rc = db_run(db, Q_USER_LIST, 0, NULL, &r, NULL);
 
-	if (rc != AC_OK)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (size_t i = 0; rc == AC_OK && i < r.n; i++) {
 		struct user *u;
-		int stop;
 
-		rc = row_to_user(st, &u);
+		rc = row_to_user(&r, i, &u);
 		if (rc != AC_OK)
 			break;
-		stop = fn(u, arg);
+		if (fn(u, arg))
+			i = r.n;
 		user_free(u);
-		if (stop) {
-			rc = SQLITE_DONE;
-			break;
-		}
 	}
-	if (rc == SQLITE_DONE)
-		rc = AC_OK;
-	else if (rc > 0)
-		rc = db_fail(db, rc, "list users");
-	sqlite3_finalize(st);
+	db_rows_clear(&r);
 	return rc;
 }
 

@@ -1,10 +1,10 @@
-/* Users and profiles in SQLite (users_user, user_profile): lookup, login bookkeeping, the user JSON. */
+/* Users and profiles (users_user, user_profile): lookup, login bookkeeping, the user JSON. */
 #ifndef AUTHCGI_USER_H
 #define AUTHCGI_USER_H
 
 #include <cjson/cJSON.h>
 #include "cfg.h"
-#include "db.h"
+#include "db/db.h"
 
 /* One users_user row with its profile. Every string is owned; user_free() frees them. */
 struct user {
@@ -49,6 +49,20 @@ int user_record_login(struct db *db, struct user *u, const char *new_hash, int *
  */
 int user_insert(struct db *db, const char *email, const char *first_name, const char *last_name,
 		const char *password_hash, struct user **out);
+
+/*
+ * Inserts a profile row for the user whose id is user_hex (32 hex digits) inside the caller's
+ * transaction; NULL fields stay NULL. profile_id (may be NULL) gets the new hyphenated id.
+ */
+int user_insert_profile(struct db *db, const char *user_hex, const char *phone_number,
+			const char *github_link, const char *birth_date, char profile_id[37]);
+
+/*
+ * Inside the caller's transaction: deletes the abandoned registration of email (inactive,
+ * never logged in, joined before joined_before, a stored datetime), with its profile and its
+ * queued e-mails (API.md §7.1). 0 also when there is none.
+ */
+int user_delete_abandoned(struct db *db, const char *email, const char *joined_before);
 
 /* Sets the password conditionally on the old hash, inside the caller's transaction. AC_ECONFLICT if no row changed. */
 int user_set_password(struct db *db, const char *id, const char *old_hash, const char *new_hash);

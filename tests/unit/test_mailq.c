@@ -12,7 +12,7 @@
 
 #include "err.h"
 #include "mailq.h"
-#include "migrations.h"
+#include <sqlite3.h>
 #include "timefmt.h"
 
 static const char UID[] = "M2YxYzJhNGUtOGI3ZC00ZTJmLTlhMWItMGMyZDNlNGY1YTZi";
@@ -30,50 +30,84 @@ static struct cfg make_cfg(void)
 	return c;
 }
 
-static sqlite3 *open_db(const char *path)
-{
-	sqlite3 *db;
+/*
+ * Each test gets a fresh migrated SQLite file opened through the store (db) and a second, raw
+ * connection to the same file (raw) with which the test sets up rows and reads what was written.
+ */
+static sqlite3 *raw;
+static char db_path[64];
 
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	for (unsigned i = 0; i < n_migrations; i++)
-		assert_int_equal(sqlite3_exec(db, migrations[i].sql, NULL, NULL, NULL), SQLITE_OK);
+static struct db *open_db(unsigned busy_ms)
+{
+	struct cfg c;
+	struct db *db;
+	unsigned applied;
+	int fd;
+
+	snprintf(db_path, sizeof db_path, "/tmp/test_mailq_XXXXXX");
+	fd = mkstemp(db_path);
+	assert_true(fd >= 0);
+	close(fd);
+	memset(&c, 0, sizeof c);
+	c.database_path = db_path;
+	c.sqlite_busy_timeout_ms = busy_ms;
+	assert_int_equal(db_open_create(&c, &db), AC_OK);
+	assert_int_equal(db_migrate(db, &applied), AC_OK);
+	assert_int_equal(sqlite3_open(db_path, &raw), SQLITE_OK);
+	sqlite3_busy_timeout(raw, 1000);
 	return db;
+}
+
+static void close_db(struct db *db)
+{
+	char side[80];
+
+	db_close(db);
+	sqlite3_close(raw);
+	raw = NULL;
+	unlink(db_path);
+	snprintf(side, sizeof side, "%s-wal", db_path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", db_path);
+	unlink(side);
 }
 
 static int setup(void **state)
 {
-	*state = open_db(":memory:");
+	*state = open_db(1000);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	sqlite3_close(*state);
+	close_db(*state);
 	return 0;
 }
 
-static void exec(sqlite3 *db, const char *sql)
+static void exec(struct db *db, const char *sql)
 {
 	char *err = NULL;
 
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+	(void)db;
+	if (sqlite3_exec(raw, sql, NULL, NULL, &err) != SQLITE_OK)
 		fail_msg("%s: %s", sql, err);
 }
 
 /* The first column of the first row of sql as text ("" when NULL), into out. */
-static void query(sqlite3 *db, const char *sql, char *out, size_t outlen)
+static void query(struct db *db, const char *sql, char *out, size_t outlen)
 {
 	sqlite3_stmt *st;
 	const char *v;
 
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	(void)db;
+	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = (const char *)sqlite3_column_text(st, 0);
 	snprintf(out, outlen, "%s", v ? v : "");
 	sqlite3_finalize(st);
 }
 
-static long long count(sqlite3 *db, const char *where)
+static long long count(struct db *db, const char *where)
 {
 	char sql[256], v[32];
 
@@ -82,29 +116,27 @@ static long long count(sqlite3 *db, const char *where)
 	return atoll(v);
 }
 
-static void insert_at(sqlite3 *db, const char *rcpt, time_t due, const time_t *not_after)
+static void insert_at(struct db *db, const char *rcpt, time_t due, const time_t *not_after)
 {
-	char when[TM_BUF], sql[128];
+	char when[TM_BUF], sql[160];
 
 	assert_int_equal(mailq_insert(db, rcpt, "Subject", "text", "<p>html</p>", T0, not_after),
 			 AC_OK);
 	tm_db_format(due, 0, when);
-	snprintf(sql, sizeof sql, "UPDATE mail_outbox SET next_attempt_at = '%s' WHERE id = %lld",
-		 when, (long long)sqlite3_last_insert_rowid(db));
+	snprintf(sql, sizeof sql, "UPDATE mail_outbox SET next_attempt_at = '%s'"
+		 " WHERE id = (SELECT max(id) FROM mail_outbox)", when);
 	exec(db, sql);
 }
 
 static void test_queue_activation(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct cfg c = make_cfg();
 	char v[4096];
 	time_t before = time(NULL);
 
-	exec(db, "BEGIN IMMEDIATE");
 	assert_int_equal(mailq_queue_activation(db, &c, "john@example.com", UID, TOK, T0 + 600),
 			 AC_OK);
-	exec(db, "COMMIT");
 	assert_int_equal(count(db, "1"), 1);
 	query(db, "SELECT recipient || '|' || subject || '|' || not_after || '|' || attempts ||"
 		  " '|' || (last_error IS NULL) || '|' || (next_attempt_at = created_at)"
@@ -128,14 +160,12 @@ static void test_queue_activation(void **state)
 
 static void test_queue_reset_and_changed(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct cfg c = make_cfg();
 	char v[4096];
 
-	exec(db, "BEGIN IMMEDIATE");
 	assert_int_equal(mailq_queue_reset(db, &c, "john@example.com", UID, TOK, T0 + 600), AC_OK);
 	assert_int_equal(mailq_queue_password_changed(db, &c, "john@example.com", T0), AC_OK);
-	exec(db, "COMMIT");
 	query(db, "SELECT subject || '|' || not_after FROM mail_outbox WHERE id = 1", v, sizeof v);
 	assert_string_equal(v, "Password reset instructions|2023-05-20 08:30:01");
 	query(db, "SELECT body_text FROM mail_outbox WHERE id = 1", v, sizeof v);
@@ -147,21 +177,26 @@ static void test_queue_reset_and_changed(void **state)
 	assert_non_null(strstr(v, "The password of your account john@example.com was changed on Saturday May 20, 2023 at 08:20:01 AM UTC."));
 }
 
+/* Queues an activation e-mail, then fails the transaction it is in. */
+static int queue_then_fail(struct db *db, void *arg)
+{
+	assert_int_equal(mailq_queue_activation(db, arg, "john@example.com", UID, TOK, T0), AC_OK);
+	return AC_EDENIED;
+}
+
 static void test_queue_rolls_back(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct cfg c = make_cfg();
 
 	/* the message exists only if the change that caused it commits */
-	exec(db, "BEGIN IMMEDIATE");
-	assert_int_equal(mailq_queue_activation(db, &c, "john@example.com", UID, TOK, T0), AC_OK);
-	exec(db, "ROLLBACK");
+	assert_int_equal(db_tx(db, queue_then_fail, &c), AC_EDENIED);
 	assert_int_equal(count(db, "1"), 0);
 }
 
 static void test_queue_rejects(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct cfg c = make_cfg();
 
 	assert_int_equal(mailq_queue_activation(db, &c, "john@example.com\r\nBcc: x@y.z", UID, TOK,
@@ -190,25 +225,16 @@ static void test_queue_rejects(void **state)
 
 static void test_queue_busy(void **state)
 {
-	char path[] = "/tmp/test_mailq_XXXXXX";
 	struct cfg c = make_cfg();
-	sqlite3 *a, *b;
-	int fd = mkstemp(path);
+	struct db *db = open_db(0);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	a = open_db(path);
-	assert_int_equal(sqlite3_open(path, &b), SQLITE_OK);
-	sqlite3_busy_timeout(b, 0);
-	exec(a, "BEGIN IMMEDIATE");
-	assert_int_equal(mailq_queue_activation(b, &c, "john@example.com", UID, TOK, T0),
+	exec(db, "BEGIN IMMEDIATE");
+	assert_int_equal(mailq_queue_activation(db, &c, "john@example.com", UID, TOK, T0),
 			 AC_EUNAVAIL);
-	exec(a, "ROLLBACK");
-	assert_int_equal(mailq_queue_activation(b, &c, "john@example.com", UID, TOK, T0), AC_OK);
-	sqlite3_close(a);
-	sqlite3_close(b);
-	unlink(path);
+	exec(db, "ROLLBACK");
+	assert_int_equal(mailq_queue_activation(db, &c, "john@example.com", UID, TOK, T0), AC_OK);
+	close_db(db);
 }
 
 static void collect(long long id, const char *recipient, long attempts, void *ctx)
@@ -220,7 +246,7 @@ static void collect(long long id, const char *recipient, long attempts, void *ct
 
 static void test_drop_expired(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	char log[256] = "";
 	unsigned n = 99;
 	time_t past = T0 - 1, future = T0 + 60;
@@ -244,7 +270,7 @@ static void test_drop_expired(void **state)
 
 static void test_claim(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	long long ids[8];
 	size_t n;
 	char lease[TM_BUF], v[64];
@@ -256,9 +282,7 @@ static void test_claim(void **state)
 	insert_at(db, "d@example.com", T0 + 1, NULL);    /* 4: not due */
 	insert_at(db, "e@example.com", T0 - 90, &past);  /* 5: due but expired */
 
-	exec(db, "BEGIN IMMEDIATE");
 	assert_int_equal(mailq_claim(db, T0, 0, T0, 0, 300, 2, ids, &n, lease), AC_OK);
-	exec(db, "COMMIT");
 	assert_string_equal(lease, "2023-05-20 08:25:01");
 	assert_int_equal(n, 2);
 	assert_int_equal(ids[0], 1);
@@ -291,7 +315,7 @@ static void test_claim(void **state)
 
 static void test_take_and_release(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct mailq_row *r, *r2;
 	long long ids[4];
 	size_t n;
@@ -355,7 +379,7 @@ static void test_backoff(void **state)
 	assert_int_equal(mailq_backoff(2, 4000000000u), 3600);
 }
 
-static struct mailq_row *claim_take(sqlite3 *db, time_t now)
+static struct mailq_row *claim_take(struct db *db, time_t now)
 {
 	long long ids[1];
 	size_t n;
@@ -370,7 +394,7 @@ static struct mailq_row *claim_take(sqlite3 *db, time_t now)
 
 static void test_fail(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct mailq_row *r;
 	char v[1024], longerr[700];
 	int dead = 7;
@@ -410,7 +434,7 @@ static void test_fail(void **state)
 
 static void test_fail_stale_no_delete(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	struct mailq_row *r, *r2;
 	int dead = 0;
 
