@@ -8,6 +8,9 @@
 #include "origin.h"
 #include "utf8.h"
 
+#ifdef AUTHCGI_POSTGRES
+#include <libpq-fe.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -839,6 +842,13 @@ static int parse_database_url(struct ctx *x, const char *url, struct cfg *c)
 	if ((slen == 8 && strncasecmp(url, "postgres", 8) == 0) ||
 	    (slen == 10 && strncasecmp(url, "postgresql", 10) == 0)) {
 #ifdef AUTHCGI_POSTGRES
+		PQconninfoOption *opts = PQconninfoParse(url, NULL);
+
+		/* libpq's own message could quote the URL, password included: not logged */
+		if (!opts)
+			return bad(x, K_DATABASE_URL, "is not a URL libpq accepts (postgres://user:password"
+				   "@host:port/name?param=value)");
+		PQconninfoFree(opts);
 		c->database_engine = CFG_DB_POSTGRES;
 		return dup_to(x, url, &c->database_url);
 #else
