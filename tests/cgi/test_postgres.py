@@ -276,6 +276,21 @@ class MigrateTest(PgBase):
         # a fresh database gets no Django bookkeeping either
         self.assertEqual(self.query("SELECT to_regclass('django_migrations')"), [(None,)])
 
+    def test_concurrent_migrates_both_succeed_once(self):
+        # two hosts deploying at once (§10.2): one applies, the other waits and finds it done
+        authctl = os.path.join(BUILD, "bin", "authctl")
+        procs = [subprocess.Popen([authctl, "migrate"], env=self.stack.env(),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+        versions = [v for v, in self.query("SELECT version FROM authcgi_migrations ORDER BY 1")]
+        self.assertTrue(versions)
+        self.assertEqual(len(versions), len(set(versions)))
+        self.stack.create_user()
+        self.assertEqual(self.stack.login()[0].status, 200)
+
     def test_stored_types_are_djangos_native_ones(self):
         self.stack.authctl("migrate")
         types = {(t, c): (d, i) for t, c, d, i in self.query(
