@@ -4,6 +4,7 @@ sharing one database. Skipped unless AUTHCGI_TEST_DB=postgres (tests/run's postg
 import datetime
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -220,6 +221,48 @@ class FaultTest(PgBase):
         # the user row and the profile of that transaction are gone with it (§1.13)
         self.assertEqual(self.stack.sql("SELECT count(*) FROM users_user"), [(1,)])
         self.assertEqual(self.stack.sql("SELECT count(*) FROM user_profile"), [(1,)])
+
+
+@postgres_only
+class PoolerSafetyTest(PgBase):
+    """§10.1: no state outlives a transaction (PgBouncer in transaction pooling mode): no named
+    prepared statements, no SET without LOCAL, no session-level advisory lock. Read from the
+    cluster's log with log_statement=all on this test's database."""
+    config = {"RATE_LIMIT_REGISTER_ADDR": "1000/3600"}
+
+    def test_the_programs_keep_no_session_state(self):
+        self.query('ALTER DATABASE "%s" SET log_statement = \'all\'' % self.stack.pg_db)
+        start = os.path.getsize(self.stack.pg.log_path)
+        self.stack.create_user()
+        r, token = self.stack.login()
+        self.assertEqual(r.status, 200, r.stderr)
+        cookie = {"HTTP_COOKIE": "sessionid=" + token}
+        self.assertEqual(self.stack.cgi("current-user", env=cookie).status, 200)
+        form = (b'--b\r\nContent-Disposition: form-data; name="first_name"\r\n\r\nJ\r\n'
+                b'--b\r\nContent-Disposition: form-data; name="birth_date"\r\n\r\n1990-01-02\r\n'
+                b'--b--\r\n')
+        r = self.stack.cgi("update-user", "PATCH", form,
+                           env=dict(cookie, CONTENT_TYPE="multipart/form-data; boundary=b"))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.stack.cgi("series").status, 200)
+        r = self.stack.cgi("register", "POST", json.dumps(
+            {"email": "n@example.com", "first_name": "N", "last_name": "U", "password": PASSWORD}))
+        self.assertEqual(r.status, 201, r.body)
+        out = subprocess.run([os.path.join(BUILD, "bin", "mailer"), "--once"], env=self.stack.env(),
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        time.sleep(0.3)
+        with open(self.stack.pg.log_path, encoding="utf-8", errors="replace") as f:
+            f.seek(start)
+            lines = [l for l in f.read().split("\n")
+                     if " db=%s " % self.stack.pg_db in l and " app=authcgi-tests " not in l]
+        sent = [l for l in lines if "LOG:  statement: " in l or "LOG:  execute " in l]
+        self.assertTrue(sent, "log_statement recorded nothing")
+        bad = [l for l in sent
+               if re.search(r"LOG:  execute (?!<unnamed>)", l)
+               or re.search(r"\bPREPARE\b|\bLISTEN\b|\bpg_advisory_lock\(|\bpg_advisory_lock_shared\(", l)
+               or re.search(r"(^|[;:]\s*)SET (?!LOCAL\b)", l.split("LOG:  ", 1)[1].split(": ", 1)[1], re.I)]
+        self.assertEqual(bad, [])
 
 
 @postgres_only

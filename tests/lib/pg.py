@@ -32,6 +32,7 @@ import psycopg2.extensions
 PG_BIN = os.environ.get("AUTHCGI_PG_BIN", "/usr/lib/postgresql/15/bin")
 PG_TZ = os.environ.get("AUTHCGI_PG_TZ", "Asia/Kolkata")
 SUPERUSER = "postgres"
+TEST_APP = "authcgi-tests"      # the application_name of the harness's own connections
 
 # Type OIDs of the values converted back to SQLite's representation (API.md §2.1).
 BOOL, DATE, TIMESTAMP, TIMESTAMPTZ, UUID = 16, 1082, 1114, 1184, 2950
@@ -101,6 +102,9 @@ class Cluster:
             "logging_collector": "off",
             "log_min_messages": "warning",
             "log_min_error_statement": "panic",
+            # database and application on every line: a test may turn on log_statement for its
+            # own database and read what the programs sent (test_postgres.py)
+            "log_line_prefix": "%m [%p] db=%d app=%a ",
         }
         args = [os.path.join(PG_BIN, "postgres"), "-D", self.data]
         for k, v in settings.items():
@@ -180,7 +184,8 @@ class Cluster:
 
     def connect(self, dbname, autocommit=False):
         con = psycopg2.connect(dbname=dbname, user=SUPERUSER, host=self.sock_dir,
-                               connect_timeout=5, options="-c timezone=UTC")
+                               connect_timeout=5, options="-c timezone=UTC",
+                               application_name=TEST_APP)
         con.autocommit = autocommit
         return con
 
