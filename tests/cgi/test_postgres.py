@@ -188,6 +188,21 @@ class FaultTest(PgBase):
         self.assert_unavailable(self.stack.login()[0])
         self.assertLess(time.monotonic() - start, 4.0)
 
+    def test_server_that_never_answers_is_503_after_connect_timeout(self):
+        # a listener that never answers the startup packet: libpq gives up after connect_timeout
+        # (2 s by default, §10.1)
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(16)
+            self.stack.set(DATABASE_URL="postgres://postgres@127.0.0.1:%d/%s"
+                           % (s.getsockname()[1], self.stack.pg_db))
+            start = time.monotonic()
+            self.assert_unavailable(self.stack.login()[0])
+            took = time.monotonic() - start
+        self.assertGreaterEqual(took, 1.5)
+        self.assertLess(took, 6.0)
+
     def test_table_lock_past_statement_timeout_is_503(self):
         last = self.stack.sql("SELECT last_login FROM users_user")
         con = self.stack.connect()
@@ -305,6 +320,21 @@ class MigrateTest(PgBase):
             {"email": "OLD@example.com", "first_name": "x", "last_name": "y",
              "password": PASSWORD}))
         self.assertEqual((r.status, r.json), (400, EXISTS), r.stderr)
+
+    def test_addresses_differing_in_case_stop_the_migration(self):
+        # §2.5: users_user_email_ci cannot be created until the duplicates are resolved
+        self.query(DJANGO_DDL)
+        self.query(DJANGO_USER)
+        self.query(DJANGO_USER.replace("old@example.com", "OLD@example.com")
+                   .replace("3f1c2a4e-8b7d", "4f1c2a4e-8b7d"))
+        out = self.stack.authctl("migrate", check=False)
+        self.assertNotEqual(out.returncode, 0, out.stdout)
+        self.assertEqual(self.query("SELECT to_regclass('users_user_email_ci')"), [(None,)])
+        self.query("DELETE FROM users_user WHERE email = 'OLD@example.com'")
+        out = self.stack.authctl("migrate", check=False)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(self.query("SELECT to_regclass('users_user_email_ci')::text"),
+                         [("users_user_email_ci",)])
 
     def test_migrate_twice_is_a_no_op(self):
         out = self.stack.authctl("migrate", check=False)
