@@ -148,7 +148,8 @@ shared:
 
 # The PostgreSQL-capable programs (dynamically linked), beside the static SQLite-only ones.
 postgres:
-	$(MAKE) --no-print-directory O=build/postgres POSTGRES=1 all
+	$(MAKE) --no-print-directory O=build/postgres POSTGRES=1 all unit
+	@mkdir -p run   # where these programs keep their Argon2 slot files (lib/cfg.c)
 
 # The installed programs look for PREFIX/authcgi.conf and PREFIX/db/ (AUTHCGI_HOME), so they are
 # built apart from the development build (AUTHCGI_HOME=$(CURDIR)), in a directory per PREFIX and

@@ -91,7 +91,8 @@ int a2gate_enter_at(struct a2gate *g, const char *prefix, unsigned max, int wait
 
 int a2gate_enter(struct a2gate *g, const struct cfg *cfg)
 {
-	return a2gate_enter_at(g, cfg->database_path, cfg->argon2_max_concurrent, A2GATE_WAIT_MS);
+	return a2gate_enter_at(g, cfg->argon2_slot_prefix, cfg->argon2_max_concurrent,
+			       A2GATE_WAIT_MS);
 }
 
 void a2gate_leave(struct a2gate *g)

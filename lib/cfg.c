@@ -969,6 +969,14 @@ static int build_core(struct ctx *x, struct cfg *c)
 	if (rc != AC_OK ||
 	    get_uint(x, K_SQLITE_BUSY_TIMEOUT_MS, 3000, 0, 60000, &c->sqlite_busy_timeout_ms) != AC_OK)
 		return rc != AC_OK ? rc : AC_EINVAL;
+	/* The Argon2 slot files are host-local (§10.2): beside a SQLite file, never beside a
+	 * remote database, so with PostgreSQL in the installation's run/ directory. */
+	if (c->database_path)
+		rc = dup_to(x, c->database_path, &c->argon2_slot_prefix);
+	else if (asprintf(&c->argon2_slot_prefix, "%s/run/authcgi", cfg_home()) < 0)
+		return nomem(x);
+	if (rc != AC_OK)
+		return rc;
 
 	if (get_str(x, K_REDIS_URL, "redis://127.0.0.1:6379/0", &c->redis_url) != AC_OK)
 		return AC_EINVAL;
@@ -1280,7 +1288,8 @@ void cfg_free(struct cfg *c)
 		free(c->secret_key);
 	}
 	free(c->database_path);
-	free(c->database_url);
+	free_wipe(c->database_url);   /* may hold the database password */
+	free(c->argon2_slot_prefix);
 	free_wipe(c->redis_url);
 	redis_clear(&c->redis);
 	free(c->frontend_url);

@@ -65,6 +65,7 @@ struct cfg {
 	unsigned argon2_parallelism;
 	unsigned argon2_max_memory_kib;
 	unsigned argon2_max_concurrent;  /* concurrent hashes across processes; 0 = unbounded */
+	char *argon2_slot_prefix;        /* path prefix of the slot files: <prefix>-argon2-<i> */
 	unsigned password_min_length;
 	char *common_passwords_file;     /* NULL = built-in list */
 

@@ -48,13 +48,18 @@ static void abandoned_cutoff(const struct cfg *cfg, char out[TM_BUF])
 	tm_db_format(now - (time_t)cfg->token_expiration, us, out);
 }
 
+int signup_pending(const struct user *u)
+{
+	return !u->is_active && !u->last_login;
+}
+
 int signup_abandoned(const struct user *u, const struct cfg *cfg)
 {
 	char cutoff[TM_BUF];
 	time_t joined, limit;
 	long joined_us, limit_us;
 
-	if (u->is_active || u->last_login)
+	if (!signup_pending(u))
 		return 0;
 	abandoned_cutoff(cfg, cutoff);
 	if (tm_db_parse(u->date_joined, &joined, &joined_us) != AC_OK ||
@@ -114,7 +119,7 @@ static int activate_tx(struct db *db, void *arg)
 
 	/* The row the token is checked against is the row the UPDATE changes. */
 	rc = user_by_id(db, a->id, &u);
-	if (rc == AC_ENOTFOUND || (rc == AC_OK && u->is_active))
+	if (rc == AC_ENOTFOUND || (rc == AC_OK && !signup_pending(u)))
 		rc = AC_EDENIED;
 	if (rc == AC_OK) {
 		token_user(u, &t);
@@ -154,7 +159,7 @@ static int regenerate_tx(struct db *db, void *arg)
 	struct user *u = NULL;
 	int rc = user_by_email(db, g->email, &u);
 
-	if (rc == AC_OK && u->is_active)
+	if (rc == AC_OK && !signup_pending(u))
 		rc = AC_ENOTFOUND;
 	if (rc == AC_OK)
 		rc = queue_activation(db, g->cfg, u);

@@ -7,6 +7,13 @@
 #include "user.h"
 
 /*
+ * 1 when u is a registration waiting for its confirmation: inactive and never logged in. An
+ * account that is inactive after it has logged in was deactivated: no activation link, old or
+ * new, may turn it on again (only `authctl activate` does).
+ */
+int signup_pending(const struct user *u);
+
+/*
  * 1 when u is an abandoned registration that a new registration of its address replaces
  * (§7.1): inactive, never logged in, and joined at least TOKEN_EXPIRATION seconds ago.
  */
@@ -22,20 +29,20 @@ int signup_create(struct db *db, const struct cfg *cfg, const char *email, const
 		  const char *last_name, const char *password_hash, char id[37]);
 
 /*
- * §7.2, after the link's uidb64 decoded to id (§5.1): checks that a user with that id is
- * inactive and that token is a valid activation token for its current row, then activates
- * with UPDATE ... SET is_active = 1 WHERE id = ? AND is_active = 0, all in one transaction.
- * Returns 0 when exactly one row changed; AC_EDENIED for no such user, an active account,
- * a bad, expired or used token or a lost race; AC_EUNAVAIL when the database is busy or
+ * §7.2, after the link's uidb64 decoded to id (§5.1): checks that a user with that id is a
+ * pending registration (signup_pending) and that token is a valid activation token for its
+ * current row, then activates with UPDATE ... SET is_active = 1 WHERE id = ? AND is_active = 0,
+ * all in one transaction. Returns 0 when exactly one row changed; AC_EDENIED for no such user,
+ * an active or deactivated account, a bad, expired or used token or a lost race; AC_EUNAVAIL when the database is busy or
  * down; other errors.
  */
 int signup_activate(struct db *db, const struct cfg *cfg, const char *id, const char *token);
 
 /*
- * §7.3 step 5: queues a new activation e-mail (new token, ts = now) for the inactive account
- * with the normalised address email, in one transaction. Earlier tokens are untouched.
- * id gets the user's UUID. Returns 0; AC_ENOTFOUND when no inactive account has the address
- * (unknown or already active); AC_EUNAVAIL; other errors.
+ * §7.3 step 5: queues a new activation e-mail (new token, ts = now) for the pending
+ * registration (signup_pending) with the normalised address email, in one transaction. Earlier
+ * tokens are untouched. id gets the user's UUID. Returns 0; AC_ENOTFOUND when no pending
+ * registration has the address (unknown, active or deactivated); AC_EUNAVAIL; other errors.
  */
 int signup_regenerate(struct db *db, const struct cfg *cfg, const char *email, char id[37]);
 

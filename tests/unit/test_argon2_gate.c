@@ -158,7 +158,7 @@ static void test_enter_uses_the_configuration(void **state)
 
 	(void)state;
 	memset(&cfg, 0, sizeof cfg);
-	cfg.database_path = prefix;
+	cfg.argon2_slot_prefix = prefix;
 	cfg.argon2_max_concurrent = 1;
 	assert_int_equal(a2gate_enter(&a, &cfg), AC_OK);
 	snprintf(path, sizeof path, "%s-argon2-0", prefix);

@@ -642,7 +642,10 @@ static void test_database_url(void **state)
 
 	(void)state;
 	c = ok("DATABASE_URL=sqlite:////var/lib/authcgi/db.sqlite3\n");
+	assert_int_equal(c->database_engine, CFG_DB_SQLITE);
 	assert_string_equal(c->database_path, "/var/lib/authcgi/db.sqlite3");
+	/* the Argon2 slot files live beside the SQLite file */
+	assert_string_equal(c->argon2_slot_prefix, "/var/lib/authcgi/db.sqlite3");
 	cfg_free(c);
 	c = ok("DATABASE_URL=SQLite:////db.sqlite3\n");
 	assert_string_equal(c->database_path, "/db.sqlite3");
@@ -655,14 +658,29 @@ static void test_database_url(void **state)
 	fails("DATABASE_URL=sqlite:////db.sqlite3?mode=ro\n", "DATABASE_URL");
 	fails("DATABASE_URL=sqlite::memory:\n", "DATABASE_URL");
 	fails("DATABASE_URL=/var/lib/db.sqlite3\n", "DATABASE_URL");
+#ifdef AUTHCGI_POSTGRES
+	/* the URL goes to libpq whole; the slot files stay on this host, in run/ */
+	c = ok("DATABASE_URL=postgres://u:p@db:5432/auth?sslmode=verify-full\n");
+	assert_int_equal(c->database_engine, CFG_DB_POSTGRES);
+	assert_string_equal(c->database_url, "postgres://u:p@db:5432/auth?sslmode=verify-full");
+	assert_null(c->database_path);
+	assert_string_equal(c->argon2_slot_prefix, AUTHCGI_HOME "/run/authcgi");
+	cfg_free(c);
+	c = ok("DATABASE_URL=postgresql:///auth?host=/var/run/postgresql\n");
+	assert_int_equal(c->database_engine, CFG_DB_POSTGRES);
+	cfg_free(c);
+	fails("DATABASE_URL=postgres://u:p@db/auth?=x\n", "libpq");
+#else
+	/* a build without the engine names the build option that has it */
 	fails("DATABASE_URL=postgres://u:p@db:5432/auth\n", "no PostgreSQL support");
-	fails("DATABASE_URL=postgresql://u:p@db/auth\n", "no PostgreSQL support");
+	fails("DATABASE_URL=postgresql://u:p@db/auth\n", "make POSTGRES=1");
+#endif
 	fails("DATABASE_URL=mysql://u:p@db/auth\n", "DATABASE_URL");
 	/* the reason does not quote the URL (it may carry a password) */
 	{
 		char err[256];
 
-		assert_int_equal(build(BASE "DATABASE_URL=postgres://u:hunter2@db/a\n", &c, err,
+		assert_int_equal(build(BASE "DATABASE_URL=postgres://u:hunter2@db/a?=x\n", &c, err,
 				       sizeof err), AC_EINVAL);
 		assert_null(strstr(err, "hunter2"));
 	}
