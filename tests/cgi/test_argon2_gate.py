@@ -6,31 +6,26 @@ import threading
 import time
 import unittest
 
-from harness import ENGINE, Stack
+from harness import Stack
 
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
 
 
 class Argon2GateTest(unittest.TestCase):
     def setUp(self):
-        if ENGINE == "postgres":
-            # The tests take a slot by locking "<database path>-argon2-N"; a PostgreSQL
-            # database has no path, and §10.2 leaves the host-local slot directory unnamed.
-            self.skipTest("the slot files sit beside the SQLite database only")
         self.stack = Stack(ARGON2_MAX_CONCURRENT="1")
         self.stack.create_user()
         self.held = []
 
     def tearDown(self):
-        if not hasattr(self, "stack"):
-            return
         for fd in self.held:
             os.close(fd)
         self.stack.stop()
 
     def hold(self, slot):
         """Takes a slot the way another process hashing right now would."""
-        fd = os.open("%s-argon2-%d" % (self.stack.db_path, slot), os.O_RDONLY | os.O_CREAT, 0o644)
+        fd = os.open("%s-argon2-%d" % (self.stack.argon2_slot_prefix, slot),
+                     os.O_RDONLY | os.O_CREAT, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.held.append(fd)
         return fd

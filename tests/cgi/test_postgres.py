@@ -170,8 +170,8 @@ class FaultTest(PgBase):
         self.assertEqual(self.current_user().status, 200)
 
     def test_hashing_leaves_no_file_in_the_working_directory(self):
-        # The Argon2 gate's slot files sit beside a SQLite database (lib/argon2_gate.c); with
-        # PostgreSQL there is no database path, and §10.2 wants them in a host-local directory.
+        # The Argon2 gate's slot files sit beside a SQLite database; with PostgreSQL, which has
+        # no database path, in the installation's run/ directory (§10.2), never in the cwd.
         cwd = os.path.join(self.stack.dir, "cwd")
         os.mkdir(cwd)
         for name, body in (("login", {"email": "john@example.com", "password": PASSWORD}),

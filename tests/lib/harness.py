@@ -288,6 +288,16 @@ class Stack:
                 pass
             con.close()
 
+    @property
+    def argon2_slot_prefix(self):
+        """Where the programs' Argon2 slot files are (lib/cfg.c): beside a SQLite database, with
+        PostgreSQL in the installation's run/ directory (AUTHCGI_HOME, the repository for a
+        development build) as run/authcgi-argon2-<n>."""
+        if self.engine == "postgres":
+            os.makedirs(os.path.join(ROOT, "run"), exist_ok=True)
+            return os.path.join(ROOT, "run", "authcgi")
+        return self.db_path
+
     def unreachable_database_url(self):
         """A DATABASE_URL of this engine whose database cannot be reached (a 503, API.md §1.13):
         a SQLite file in a missing directory, or a PostgreSQL socket directory with no server."""
