@@ -479,6 +479,10 @@ class Apache(Lighttpd):
                     os.chown(os.path.join(base, name), *owner, follow_symlinks=False)
         if self.stack.redis:
             self.stack.redis.owner = owner
+        if self.stack.engine == "postgres":
+            # The Argon2 slot files are in AUTHCGI_HOME/run/ there (the repository for the
+            # build's programs): that directory, not the stack's, must be writable by Apache's user.
+            os.chown(os.path.dirname(self.stack.argon2_slot_prefix), *owner)
         if self.prefix:
             os.makedirs(os.path.join(self.prefix, "run"), exist_ok=True)
         args = ["apache2", "-f", self.conf_path, "-DFOREGROUND"]
