@@ -220,7 +220,7 @@ build/bench/hash: bench/hash.c
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,-Bstatic -largon2 -Wl,-Bdynamic -lpthread
 
-bench: all shared build/bench/floor.cgi build/bench/floor-static.cgi build/bench/hash
+bench: all shared postgres build/bench/floor.cgi build/bench/floor-static.cgi build/bench/hash
 	bench/run
 
 clean:

@@ -389,7 +389,7 @@ class MigrateTest(PgBase):
         self.assertIn("lower((email)::text)", idx)
 
     def test_datetimes_are_written_in_utc(self):
-        # The cluster's TimeZone is not UTC (tests/lib/pg.py): a naive local time shows here.
+        # The cluster's TimeZone is not UTC (tests/lib/pgcluster.py): a naive local time shows here.
         self.stack.authctl("migrate")
         before = datetime.datetime.now(datetime.timezone.utc)
         uid = self.stack.create_user()

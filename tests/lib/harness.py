@@ -5,7 +5,7 @@ Every process started here is stopped by PID. Environment knobs:
   AUTHCGI_WRAPPER  command prefix for CGI runs, e.g. valgrind (the harness fails a run it reports)
   AUTHCGI_SERVER   lighttpd (default) or apache: the server web_server() starts for tests/http
   AUTHCGI_TEST_DB  sqlite (default) or postgres: the engine of every Stack. With postgres each
-                   Stack gets a fresh database in the process's throw-away cluster (tests/lib/pg.py)
+                   Stack gets a fresh database in the process's throw-away cluster (tests/lib/pgcluster.py)
 """
 import contextlib
 import http.client
@@ -178,7 +178,7 @@ class Stack:
         self.db_path = os.path.join(self.dir, "db.sqlite3")
         self.pg = self.pg_db = None
         if self.engine == "postgres":
-            import pg
+            import pgcluster as pg
             self.pg = pg.cluster()
             self.pg_db = self.pg.create_database()
             database_url = self.pg.url(self.pg_db)
@@ -244,9 +244,9 @@ class Stack:
 
     def sql(self, query, params=()):
         """Runs one statement in SQLite's dialect and returns its rows in SQLite's
-        representation, on either engine (pg.translate, pg.convert_rows)."""
+        representation, on either engine (pgcluster.translate, pgcluster.convert_rows)."""
         if self.engine == "postgres":
-            import pg
+            import pgcluster as pg
             con = self.pg.connect(self.pg_db)
             try:
                 return pg.run(con, query, params)

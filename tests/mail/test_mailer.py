@@ -5,7 +5,7 @@ Run with /usr/bin/python3 (it has python3-aiosmtpd):
     /usr/bin/python3 -m unittest tests/mail/test_mailer.py      (from the repository root)
 bin/mailer is built with `make bin/mailer` first, unless MAILER_BIN names a binary to test.
 With AUTHCGI_TEST_DB=postgres each test gets a fresh database in a throw-away PostgreSQL cluster
-(tests/lib/pg.py), its schema made by AUTHCGI_BUILD's bin/authctl migrate.
+(tests/lib/pgcluster.py), its schema made by AUTHCGI_BUILD's bin/authctl migrate.
 Every process a test starts is stopped by its PID when the test ends.
 """
 import collections
@@ -96,7 +96,7 @@ class MailerTest(unittest.TestCase):
         if ENGINE == 'postgres':
             import sys
             sys.path.insert(0, os.path.join(ROOT, 'tests', 'lib'))
-            import pg
+            import pgcluster as pg
             self.pg = pg.cluster()
             self.pg_db = self.pg.create_database()
             database_url = self.pg.url(self.pg_db)
@@ -163,7 +163,7 @@ class MailerTest(unittest.TestCase):
                text=TEXT, html=HTML, due=None, not_after=None):
         now = utcnow()
         if self.pg:
-            import pg
+            import pgcluster as pg
             con = self.pg.connect(self.pg_db)
             try:
                 (rowid,), = pg.run(
@@ -188,7 +188,7 @@ class MailerTest(unittest.TestCase):
 
     def rows(self):
         if self.pg:
-            import pg
+            import pgcluster as pg
             con = self.pg.connect(self.pg_db)
             try:
                 return pg.columns(con, 'SELECT * FROM mail_outbox ORDER BY id')
