@@ -223,6 +223,44 @@ class FaultTest(PgBase):
         self.assertEqual(self.current_user().status, 200)
         self.assertEqual(self.stack.login()[0].status, 200)
 
+    def fail_inserts(self, sqlstate, times):
+        """Each INSERT INTO users_user fails with sqlstate, the first `times` times; the sequence
+        (not rolled back with the transaction) counts the attempts."""
+        self.query("CREATE SEQUENCE attempts")
+        self.query("CREATE FUNCTION flaky() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "IF nextval('attempts') <= %d THEN "
+                   "RAISE EXCEPTION 'injected' USING ERRCODE = '%s'; END IF; RETURN NEW; END $$"
+                   % (times, sqlstate))
+        self.query("CREATE TRIGGER flaky BEFORE INSERT ON users_user "
+                   "FOR EACH ROW EXECUTE FUNCTION flaky()")
+
+    def attempts(self):
+        (n,), = self.query("SELECT last_value FROM attempts")
+        return n
+
+    def register(self, email):
+        return self.stack.cgi("register", "POST", json.dumps(
+            {"email": email, "first_name": "N", "last_name": "U", "password": PASSWORD}))
+
+    def test_serialization_failures_are_retried_three_times_then_503(self):
+        self.fail_inserts("40001", 1000)
+        r = self.register("s@example.com")
+        self.assert_unavailable(r)
+        self.assertEqual(self.attempts(), 4)        # the first try and 3 retries (§10.1)
+        self.assertIn("serialization failure or deadlock", r.stderr)
+        self.assertEqual(self.stack.sql("SELECT count(*) FROM users_user"), [(1,)])
+        self.assertEqual(self.stack.sql("SELECT count(*) FROM mail_outbox"), [(0,)])
+
+    def test_a_deadlock_that_passes_is_retried_to_success(self):
+        self.fail_inserts("40P01", 2)
+        r = self.register("d@example.com")
+        self.assertEqual(r.status, 201, r.stderr)
+        self.assertEqual(self.attempts(), 3)
+        self.assertEqual(self.stack.sql("SELECT count(*) FROM users_user WHERE email = ?",
+                                        ("d@example.com",)), [(1,)])
+        self.assertEqual(self.stack.sql("SELECT count(*) FROM user_profile"), [(2,)])
+        self.assertEqual(self.stack.sql("SELECT count(*) FROM mail_outbox"), [(1,)])
+
     def test_a_refused_write_rolls_back_everything(self):
         self.query("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
                    "$$ BEGIN RAISE EXCEPTION 'refused'; END $$")
