@@ -181,6 +181,10 @@ class Stack:
             import pgcluster as pg
             self.pg = pg.cluster()
             self.pg_db = self.pg.create_database()
+            # The Argon2 slots' run/ directory (argon2_slot_prefix): without it every hash is a
+            # 503 ("argon2 gate: cannot open .../run/authcgi-argon2-N"), and the programs do not
+            # create it.
+            os.makedirs(os.path.join(ROOT, "run"), exist_ok=True)
             database_url = self.pg.url(self.pg_db)
         else:
             database_url = "sqlite:///" + self.db_path
