@@ -706,11 +706,164 @@ static void redis_clear(struct cfg_redis *r)
 	free(r->path);
 	free_wipe(r->user);
 	free_wipe(r->password);
+	for (size_t i = 0; i < r->n_sentinels; i++)
+		free(r->sentinels[i].host);
+	free(r->master_name);
 	memset(r, 0, sizeof *r);
 }
 
-/* redis://[[user]:password@]host[:port][/db] or unix:///path[?db=N]; *why on failure. */
-static int parse_redis(const char *url, struct cfg_redis *r, const char **why)
+/*
+ * The optional [[user]:password@] at the start of the authority p..end (it ends at the last '@',
+ * its first ':' splits user and password). Sets r->user, r->password and *after (the host part).
+ */
+static int parse_userinfo(const char *p, const char *end, struct cfg_redis *r, const char **after,
+			  const char **why)
+{
+	const char *at = end, *colon;
+	int rc = AC_OK;
+
+	*after = p;
+	while (at > p && at[-1] != '@')
+		at--;
+	if (at == p)
+		return AC_OK;
+	colon = memchr(p, ':', (size_t)(at - 1 - p));
+	if (!colon) {
+		*why = "the user part must be [user]:password";
+		return AC_EINVAL;
+	}
+	if (colon > p)
+		rc = pct_decode(p, (size_t)(colon - p), &r->user);
+	if (rc == AC_OK && at - 1 > colon + 1)
+		rc = pct_decode(colon + 1, (size_t)(at - 2 - colon), &r->password);
+	if (rc == AC_EINVAL)
+		*why = "the user or password has a bad %-escape or a control character";
+	if (rc != AC_OK)
+		return rc;
+	if (r->user && !r->password) {
+		*why = "a user needs a password";
+		return AC_EINVAL;
+	}
+	*after = at;
+	return AC_OK;
+}
+
+/* host[:port] or [IPv6][:port] in exactly n bytes of s; defport when no port is given. */
+static int parse_node(const char *s, size_t n, int defport, char **host, int *port)
+{
+	const char *end = s + n, *h, *p;
+	size_t hlen;
+	unsigned long long v;
+
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (!close || !ipv6_ok(s + 1, (size_t)(close - s - 1)))
+			return AC_EINVAL;
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		p = close + 1;
+	} else {
+		const char *colon = memchr(s, ':', n);
+
+		p = colon ? colon : end;
+		h = s;
+		hlen = (size_t)(p - s);
+		if (!hostname_ok(h, hlen))
+			return AC_EINVAL;
+	}
+	*port = defport;
+	if (p < end) {
+		if (*p != ':' || parse_decimal(p + 1, (size_t)(end - p - 1), 65535, &v) != AC_OK ||
+		    v < 1)
+			return AC_EINVAL;
+		*port = (int)v;
+	}
+	*host = strndup(h, hlen);
+	return *host ? AC_OK : AC_ENOMEM;
+}
+
+static int master_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > CFG_MASTER_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* "?db=N" (N 0 to 65535) or nothing. */
+static int parse_db_query(const char *q, int *db)
+{
+	unsigned long long n;
+
+	if (!*q)
+		return AC_OK;
+	if (strncmp(q, "?db=", 4) != 0 || parse_decimal(q + 4, strlen(q + 4), 65535, &n) != AC_OK)
+		return AC_EINVAL;
+	*db = (int)n;
+	return AC_OK;
+}
+
+/* redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/master-name[?db=N] (§10.3). */
+static int parse_sentinel(const char *url, struct cfg_redis *r, const char **why)
+{
+	const char *p = url + 17, *end, *item, *name, *q;
+	size_t nlen;
+	int rc;
+
+	r->is_sentinel = 1;
+	r->port = 0;
+	*why = "must be redis-sentinel://[[user]:password@]host:port[,host:port...]/master-name[?db=N]";
+	if (strchr(p, '#'))
+		return AC_EINVAL;
+	end = p + strcspn(p, "/?");
+	if ((rc = parse_userinfo(p, end, r, &p, why)) != AC_OK)
+		return rc;
+	for (item = p;;) {
+		const char *comma = memchr(item, ',', (size_t)(end - item));
+		const char *iend = comma ? comma : end;
+		struct cfg_redis_node *node = &r->sentinels[r->n_sentinels];
+
+		if (r->n_sentinels == CFG_SENTINELS_MAX) {
+			*why = "lists more than 8 Sentinels";
+			return AC_EINVAL;
+		}
+		rc = parse_node(item, (size_t)(iend - item), CFG_SENTINEL_PORT, &node->host, &node->port);
+		if (rc == AC_EINVAL)
+			*why = "a Sentinel address is empty or not host[:port] (port 1 to 65535)";
+		if (rc != AC_OK)
+			return rc;
+		r->n_sentinels++;
+		if (!comma)
+			break;
+		item = comma + 1;
+	}
+	if (*end != '/') {
+		*why = "the master name is missing: redis-sentinel://host:port,.../master-name";
+		return AC_EINVAL;
+	}
+	name = end + 1;
+	q = strchr(name, '?');
+	nlen = q ? (size_t)(q - name) : strlen(name);
+	if (!master_name_ok(name, nlen)) {
+		*why = "the master name must be 1 to 64 characters of A-Z a-z 0-9 . _ -";
+		return AC_EINVAL;
+	}
+	if (parse_db_query(name + nlen, &r->db) != AC_OK) {
+		*why = "the only query parameter is db=N (0 to 65535)";
+		return AC_EINVAL;
+	}
+	r->master_name = strndup(name, nlen);
+	return r->master_name ? AC_OK : AC_ENOMEM;
+}
+
+/*
+ * redis://[[user]:password@]host[:port][/db], unix:///path[?db=N] or redis-sentinel://...;
+ * *why on failure.
+ */
+static int parse_redis_url(const char *url, struct cfg_redis *r, const char **why)
 {
 	unsigned long long n;
 	const char *p, *end;
@@ -718,11 +871,14 @@ static int parse_redis(const char *url, struct cfg_redis *r, const char **why)
 
 	memset(r, 0, sizeof *r);
 	r->port = 6379;
-	*why = "must be redis://[[user]:password@]host[:port][/db] or unix:///path[?db=N]";
+	*why = "must be redis://[[user]:password@]host[:port][/db], unix:///path[?db=N] or "
+	       "redis-sentinel://host:port,.../master-name[?db=N]";
 	if (strncasecmp(url, "rediss://", 9) == 0) {
 		*why = "TLS (rediss://) is not supported; use a local socket or a tunnel";
 		return AC_EINVAL;
 	}
+	if (strncasecmp(url, "redis-sentinel://", 17) == 0)
+		return parse_sentinel(url, r, why);
 	if (strncasecmp(url, "unix://", 7) == 0) {
 		const char *q;
 
@@ -737,12 +893,8 @@ static int parse_redis(const char *url, struct cfg_redis *r, const char **why)
 			*why = "the socket path is too long";
 			return AC_EINVAL;
 		}
-		if (q) {
-			if (strncmp(q, "?db=", 4) != 0 ||
-			    parse_decimal(q + 4, strlen(q + 4), 65535, &n) != AC_OK)
-				return AC_EINVAL;
-			r->db = (int)n;
-		}
+		if (parse_db_query(end, &r->db) != AC_OK)
+			return AC_EINVAL;
 		r->is_unix = 1;
 		r->path = strndup(p, (size_t)(end - p));
 		return r->path ? AC_OK : AC_ENOMEM;
@@ -751,80 +903,31 @@ static int parse_redis(const char *url, struct cfg_redis *r, const char **why)
 		return AC_EINVAL;
 	p = url + 8;
 	end = p + strcspn(p, "/?#");
-	/* Userinfo ends at the last '@' of the authority; its ':' splits user and password. */
-	for (const char *at = end; at > p; at--) {
-		if (at[-1] == '@') {
-			const char *colon = memchr(p, ':', (size_t)(at - 1 - p));
-
-			if (!colon) {
-				*why = "the user part must be [user]:password";
-				return AC_EINVAL;
-			}
-			if (colon > p) {
-				rc = pct_decode(p, (size_t)(colon - p), &r->user);
-				if (rc != AC_OK)
-					goto fail_userinfo;
-			}
-			if (at - 1 > colon + 1) {
-				rc = pct_decode(colon + 1, (size_t)(at - 2 - colon), &r->password);
-				if (rc != AC_OK)
-					goto fail_userinfo;
-			}
-			if (r->user && !r->password) {
-				*why = "a user needs a password";
-				redis_clear(r);
-				return AC_EINVAL;
-			}
-			p = at;
-			break;
-		}
-	}
-	if (*p == '[') {
-		const char *close = memchr(p, ']', (size_t)(end - p));
-
-		if (!close || !ipv6_ok(p + 1, (size_t)(close - p - 1)))
-			goto fail;
-		r->host = strndup(p + 1, (size_t)(close - p - 1));
-		p = close + 1;
-	} else {
-		size_t hlen = strcspn(p, ":/?#");
-
-		if (p + hlen > end || !hostname_ok(p, hlen))
-			goto fail;
-		r->host = strndup(p, hlen);
-		p += hlen;
-	}
-	if (!r->host) {
-		redis_clear(r);
-		return AC_ENOMEM;
-	}
-	if (p < end) {
-		if (*p != ':' || parse_decimal(p + 1, (size_t)(end - p - 1), 65535, &n) != AC_OK ||
-		    n < 1)
-			goto fail;
-		r->port = (int)n;
-	}
+	if ((rc = parse_userinfo(p, end, r, &p, why)) != AC_OK)
+		return rc;
+	if ((rc = parse_node(p, (size_t)(end - p), 6379, &r->host, &r->port)) != AC_OK)
+		return rc;
 	p = end;
 	if (*p == '/') {
 		p++;
 		if (*p) {
 			if (parse_decimal(p, strlen(p), 65535, &n) != AC_OK)
-				goto fail;
+				return AC_EINVAL;
 			r->db = (int)n;
 		}
 	} else if (*p) {
-		goto fail;  /* a query or fragment */
+		return AC_EINVAL;  /* a query or fragment */
 	}
 	return AC_OK;
+}
 
-fail_userinfo:
-	if (rc == AC_EINVAL)
-		*why = "the user or password has a bad %-escape or a control character";
-	redis_clear(r);
+static int parse_redis(const char *url, struct cfg_redis *r, const char **why)
+{
+	int rc = parse_redis_url(url, r, why);
+
+	if (rc != AC_OK)
+		redis_clear(r);
 	return rc;
-fail:
-	redis_clear(r);
-	return AC_EINVAL;
 }
 
 /*

@@ -15,14 +15,27 @@ enum cfg_email_backend { EMAIL_BACKEND_CONSOLE, EMAIL_BACKEND_FILE, EMAIL_BACKEN
 enum cfg_storage_backend { STORAGE_BACKEND_LOCAL, STORAGE_BACKEND_S3 };
 enum cfg_cookie_secure { COOKIE_SECURE_AUTO, COOKIE_SECURE_ALWAYS, COOKIE_SECURE_NEVER };
 
+#define CFG_SENTINELS_MAX 8          /* most Sentinels in one redis-sentinel:// URL */
+#define CFG_SENTINEL_PORT 26379       /* a Sentinel's port when the URL gives none */
+#define CFG_MASTER_NAME_MAX 64        /* longest master name, [A-Za-z0-9._-]+ */
+
+struct cfg_redis_node {
+	char *host;       /* host name or IP address (IPv6 without brackets) */
+	int port;
+};
+
 struct cfg_redis {
 	int is_unix;      /* 1 for unix:///path, 0 for redis://host */
-	char *host;       /* TCP host, NULL for unix */
+	int is_sentinel;  /* 1 for redis-sentinel:// (API.md §10.3): host, port and path unused */
+	char *host;       /* TCP host, NULL for unix and Sentinel */
 	int port;         /* TCP port, default 6379 */
 	char *path;       /* unix socket path, NULL for TCP */
-	char *user;       /* NULL when absent */
-	char *password;   /* NULL when absent */
+	char *user;       /* NULL when absent; with Sentinel, the master's */
+	char *password;   /* NULL when absent; with Sentinel, the master's */
 	int db;           /* database number, default 0 */
+	struct cfg_redis_node sentinels[CFG_SENTINELS_MAX];  /* asked in this order */
+	size_t n_sentinels;
+	char *master_name; /* NULL unless is_sentinel */
 };
 
 /*

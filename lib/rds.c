@@ -2,6 +2,7 @@
 #include "rds.h"
 #include "err.h"
 #include "log.h"
+#include "sentinel.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,10 @@ static int check_reply(struct rds *r, redisReply *rep, redisReply **out, const c
 		return fail(r, what);
 	if (rep->type == REDIS_REPLY_ERROR) {
 		log_error("redis: %s: %.*s", what, (int)rep->len, rep->str);
+		/* A master demoted to replica (a failover, §10.3): drop the connection, rediscover. */
+		if ((rep->len >= 8 && memcmp(rep->str, "READONLY", 8) == 0) ||
+		    (rep->len >= 10 && memcmp(rep->str, "MASTERDOWN", 10) == 0))
+			r->broken = 1;
 		freeReplyObject(rep);
 		return AC_EUNAVAIL;
 	}
@@ -127,53 +132,143 @@ int rds_next(struct rds *r, redisReply **reply)
 	return check_reply(r, rep, reply, "pipeline");
 }
 
-int rds_connect(const struct cfg *cfg, struct rds **out)
+/* Sets the command timeout for the next step: REDIS_TIMEOUT_MS, cut to what is left before deadline_ms (0: none). */
+static int step_timeout(struct rds *r, const struct cfg *cfg, long long deadline_ms)
+{
+	unsigned ms = cfg->redis_timeout_ms;
+
+	if (deadline_ms) {
+		ms = sentinel_budget_ms(deadline_ms, ms);
+		if (ms == 0) {
+			log_error("redis: connecting took longer than its budget");
+			return AC_EUNAVAIL;
+		}
+	}
+	if (redisSetTimeout(r->c, ms_to_tv(ms)) != REDIS_OK) {
+		log_error("redis: cannot set the timeout");
+		return AC_EUNAVAIL;
+	}
+	return AC_OK;
+}
+
+/*
+ * Connects to one server (host:port, or the unix socket of cfg when host is NULL), then AUTH,
+ * ROLE when check_role (a server that is not a master sets *not_master) and SELECT. Every
+ * step stays within REDIS_CONNECT_TIMEOUT_MS / REDIS_TIMEOUT_MS and before deadline_ms (0: none).
+ */
+static int open_server(const struct cfg *cfg, const char *host, int port, int check_role,
+		       long long deadline_ms, int *not_master, struct rds **out)
 {
 	const struct cfg_redis *rc = &cfg->redis;
+	unsigned cms = cfg->redis_connect_timeout_ms;
 	struct rds *r;
 	redisReply *rep;
-	struct timeval ctv = ms_to_tv(cfg->redis_connect_timeout_ms);
-	struct timeval ctimeout = ms_to_tv(cfg->redis_timeout_ms);
+	int err;
 
 	*out = NULL;
+	if (deadline_ms && (cms = sentinel_budget_ms(deadline_ms, cms)) == 0) {
+		log_error("redis: connecting took longer than its budget");
+		return AC_EUNAVAIL;
+	}
 	r = calloc(1, sizeof *r);
 	if (!r)
 		return AC_ENOMEM;
-	if (rc->is_unix)
-		r->c = redisConnectUnixWithTimeout(rc->path, ctv);
+	if (host)
+		r->c = redisConnectWithTimeout(host, port, ms_to_tv(cms));
 	else
-		r->c = redisConnectWithTimeout(rc->host, rc->port, ctv);
+		r->c = redisConnectUnixWithTimeout(rc->path, ms_to_tv(cms));
 	if (!r->c || r->c->err) {
-		log_error("redis: cannot connect: %s", r->c ? r->c->errstr : "out of memory");
-		rds_close(r);
-		return AC_EUNAVAIL;
-	}
-	if (redisSetTimeout(r->c, ctimeout) != REDIS_OK) {
-		rds_close(r);
-		return AC_EUNAVAIL;
+		if (host)
+			log_error("redis: cannot connect to %s:%d: %s", host, port,
+				  r->c ? r->c->errstr : "out of memory");
+		else
+			log_error("redis: cannot connect: %s", r->c ? r->c->errstr : "out of memory");
+		goto fail;
 	}
 	if (rc->password) {
-		int err = rc->user ? rds_cmd(r, &rep, "AUTH", rc->user, rc->password, NULL)
-				   : rds_cmd(r, &rep, "AUTH", rc->password, NULL);
-
+		if (step_timeout(r, cfg, deadline_ms) != AC_OK)
+			goto fail;
+		err = rc->user ? rds_cmd(r, &rep, "AUTH", rc->user, rc->password, NULL)
+			       : rds_cmd(r, &rep, "AUTH", rc->password, NULL);
 		freeReplyObject(rep);
-		if (err != AC_OK) {
-			rds_close(r);
-			return AC_EUNAVAIL;
+		if (err != AC_OK)
+			goto fail;
+	}
+	if (check_role) {
+		const char *role;
+		int master;
+
+		if (step_timeout(r, cfg, deadline_ms) != AC_OK ||
+		    rds_cmd(r, &rep, "ROLE", NULL) != AC_OK)
+			goto fail;
+		master = sentinel_role_is_master(rep, &role);
+		freeReplyObject(rep);
+		if (!master) {
+			log_error("redis: %s:%d, named master %s by a sentinel, is %s", host, port,
+				  rc->master_name, role);
+			*not_master = 1;
+			goto fail;
 		}
 	}
 	if (rc->db != 0) {
 		char db[16];
-		int err;
 
 		snprintf(db, sizeof db, "%d", rc->db);
+		if (step_timeout(r, cfg, deadline_ms) != AC_OK)
+			goto fail;
 		err = rds_cmd(r, &rep, "SELECT", db, NULL);
 		freeReplyObject(rep);
-		if (err != AC_OK) {
-			rds_close(r);
-			return AC_EUNAVAIL;
-		}
+		if (err != AC_OK)
+			goto fail;
 	}
+	if (step_timeout(r, cfg, 0) != AC_OK)
+		goto fail;
 	*out = r;
 	return AC_OK;
+fail:
+	rds_close(r);
+	return AC_EUNAVAIL;
+}
+
+/*
+ * redis-sentinel:// (API.md §10.3): the Sentinels, in order, name the master; ROLE confirms it.
+ * A server that turns out not to be a master (a failover in progress, a Sentinel that has not
+ * caught up) makes us ask the Sentinels after the one that named it, once. The whole of it,
+ * every Sentinel and the master included, ends within 2 * REDIS_CONNECT_TIMEOUT_MS +
+ * REDIS_TIMEOUT_MS (2 s with the defaults): one unreachable Sentinel costs at most one connect
+ * timeout, and what remains is the budget of a plain redis:// connect.
+ */
+static int connect_sentinel(const struct cfg *cfg, struct rds **out)
+{
+	const struct cfg_redis *rc = &cfg->redis;
+	long long deadline = sentinel_now_ms() + 2LL * cfg->redis_connect_timeout_ms +
+			     cfg->redis_timeout_ms;
+	size_t first = 0;
+
+	for (int attempt = 0; attempt < 2 && first < rc->n_sentinels; attempt++) {
+		struct sentinel_addr a;
+		size_t which;
+		int not_master = 0;
+
+		if (sentinel_master_addr(rc, first, cfg->redis_connect_timeout_ms,
+					 cfg->redis_timeout_ms, deadline, &a, &which) != AC_OK)
+			return AC_EUNAVAIL;
+		if (open_server(cfg, a.host, a.port, 1, deadline, &not_master, out) == AC_OK)
+			return AC_OK;
+		if (!not_master)
+			return AC_EUNAVAIL;
+		first = which + 1;
+	}
+	return AC_EUNAVAIL;
+}
+
+int rds_connect(const struct cfg *cfg, struct rds **out)
+{
+	const struct cfg_redis *rc = &cfg->redis;
+	int not_master = 0;
+
+	*out = NULL;
+	if (rc->is_sentinel)
+		return connect_sentinel(cfg, out);
+	return open_server(cfg, rc->is_unix ? NULL : rc->host, rc->port, 0, 0, &not_master, out);
 }

@@ -768,6 +768,95 @@ static void test_redis_url(void **state)
 	assert_null(strstr(err, "hunter2"));
 }
 
+static void test_redis_sentinel_url(void **state)
+{
+	static const char *const bad[] = {
+		"redis-sentinel://", "redis-sentinel:///mymaster", "redis-sentinel://h:26379",
+		"redis-sentinel://h:26379/", "redis-sentinel://h:26379/my master",
+		"redis-sentinel://h:26379/my$master", "redis-sentinel://h:26379/m/0",
+		"redis-sentinel://h:0/m", "redis-sentinel://h:65536/m", "redis-sentinel://h:x/m",
+		"redis-sentinel://h:1,/m", "redis-sentinel://,h:1/m", "redis-sentinel://h:1,,h:2/m",
+		"redis-sentinel://h h:1/m", "redis-sentinel://[::1/m", "redis-sentinel://[zz]:1/m",
+		"redis-sentinel://::1:26379/m", "redis-sentinel://h:1/m?db=x",
+		"redis-sentinel://h:1/m?db=65536", "redis-sentinel://h:1/m?password=x",
+		"redis-sentinel://h:1/m?db=1&x=2", "redis-sentinel://h:1/m#x", "redis-sentinel://h:1?db=1",
+		"redis-sentinel://user@h:1/m", "redis-sentinel://user:@h:1/m",
+		"redis-sentinel://u:p%zz@h:1/m", "rediss-sentinel://h:1/m",
+	};
+	char line[512], err[512];
+	struct cfg *c;
+
+	(void)state;
+	c = ok("REDIS_URL=redis-sentinel://127.0.0.1:26379,sentinel-b.example:26380,[::1]:26381/mymaster\n");
+	assert_int_equal(c->redis.is_sentinel, 1);
+	assert_int_equal(c->redis.is_unix, 0);
+	assert_null(c->redis.host);
+	assert_null(c->redis.path);
+	assert_int_equal(c->redis.n_sentinels, 3);
+	assert_string_equal(c->redis.sentinels[0].host, "127.0.0.1");
+	assert_int_equal(c->redis.sentinels[0].port, 26379);
+	assert_string_equal(c->redis.sentinels[1].host, "sentinel-b.example");
+	assert_int_equal(c->redis.sentinels[1].port, 26380);
+	assert_string_equal(c->redis.sentinels[2].host, "::1");
+	assert_int_equal(c->redis.sentinels[2].port, 26381);
+	assert_string_equal(c->redis.master_name, "mymaster");
+	assert_int_equal(c->redis.db, 0);
+	assert_null(c->redis.user);
+	assert_null(c->redis.password);
+	cfg_free(c);
+
+	/* the password is the master's; a port defaults to 26379; ?db=N */
+	c = ok("REDIS_URL=REDIS-SENTINEL://app:p%40ss,w@s1,s2:1/cache.main_1-a?db=7\n");
+	assert_int_equal(c->redis.is_sentinel, 1);
+	assert_string_equal(c->redis.user, "app");
+	assert_string_equal(c->redis.password, "p@ss,w");
+	assert_int_equal(c->redis.n_sentinels, 2);
+	assert_string_equal(c->redis.sentinels[0].host, "s1");
+	assert_int_equal(c->redis.sentinels[0].port, 26379);
+	assert_string_equal(c->redis.sentinels[1].host, "s2");
+	assert_int_equal(c->redis.sentinels[1].port, 1);
+	assert_string_equal(c->redis.master_name, "cache.main_1-a");
+	assert_int_equal(c->redis.db, 7);
+	cfg_free(c);
+
+	c = ok("REDIS_URL=redis-sentinel://:pw@h:1/m\n");
+	assert_null(c->redis.user);
+	assert_string_equal(c->redis.password, "pw");
+	assert_int_equal(c->redis.n_sentinels, 1);
+	cfg_free(c);
+
+	/* eight Sentinels at most; a 64-character name at most */
+	c = ok("REDIS_URL=redis-sentinel://a,b,c,d,e,f,g,h/m\n");
+	assert_int_equal(c->redis.n_sentinels, 8);
+	assert_string_equal(c->redis.sentinels[7].host, "h");
+	cfg_free(c);
+	fails("REDIS_URL=redis-sentinel://a,b,c,d,e,f,g,h,i/m\n", "more than 8 Sentinels");
+	memset(line, 0, sizeof line);
+	strcpy(line, "REDIS_URL=redis-sentinel://h/");
+	memset(line + strlen(line), 'n', 64);
+	strcat(line, "\n");
+	c = ok(line);
+	assert_int_equal(strlen(c->redis.master_name), 64);
+	cfg_free(c);
+	memset(line, 0, sizeof line);
+	strcpy(line, "REDIS_URL=redis-sentinel://h/");
+	memset(line + strlen(line), 'n', 65);
+	strcat(line, "\n");
+	fails(line, "master name");
+
+	fails("REDIS_URL=redis-sentinel://h:26379\n", "master name is missing");
+	fails("REDIS_URL=redis-sentinel://h:1,,h:2/m\n", "Sentinel address");
+	fails("REDIS_URL=redis-sentinel://h:1/m?timeout=3\n", "db=N");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(line, sizeof line, "REDIS_URL=%s\n", bad[i]);
+		fails(line, "REDIS_URL");
+	}
+	/* never the password in the reason */
+	assert_int_equal(build(BASE "REDIS_URL=redis-sentinel://:hunter2@h:99999/m\n", &c, err,
+			       sizeof err), AC_EINVAL);
+	assert_null(strstr(err, "hunter2"));
+}
+
 static void test_base_urls(void **state)
 {
 	struct cfg *c;
@@ -1178,6 +1267,7 @@ int main(void)
 		T(test_rate_limits),
 		T(test_database_url),
 		T(test_redis_url),
+		T(test_redis_sentinel_url),
 		T(test_base_urls),
 		T(test_control_characters),
 		T(test_allowed_origins),
