@@ -8,7 +8,8 @@ and the same SECRET_KEY. Each host runs its own installed bin/mailer while regis
 
 Shown: a session made on one host works on the other, and logout or revoke on one ends it on
 the other; the rate-limit counters count across hosts; 200 registrations spread over both hosts
-give exactly 200 e-mails with a worker on each host (none twice, none lost); a thumbnail
+give exactly 200 e-mails with a worker on each host (none twice, none lost), and an activation
+link queued by one host works on the other; a thumbnail
 uploaded through A is served from S3 and replaced through B; ARGON2_MAX_CONCURRENT is per host,
 its slot files in each installation's own run/ directory.
 
@@ -23,10 +24,8 @@ import email.policy
 import fcntl
 import glob
 import hashlib
-import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -51,6 +50,9 @@ TOO_MANY_LOGINS = {"error": "Too many failed login attempts. Please try again la
 TOO_MANY = {"error": "Too many requests. Please try again later"}
 MISMATCH = {"error": "Email and password do not match"}
 REGISTERED = 200
+API = "http://api.test"
+CONFIRM = API + "/users/register/confirm/"
+CONFIRMED = "http://front.test/auth/confirmed"
 # A hash slow enough (about 5 s on the test machine, longer under load) that a second request on the same host
 # outwaits the gate's 2 s (A2GATE_WAIT_MS) while the first one still holds the only slot.
 SLOW_HASH = {"ARGON2_MEMORY_KIB": "262144", "ARGON2_MAX_MEMORY_KIB": "262144",
@@ -147,7 +149,7 @@ class ClusterTest(unittest.TestCase):
             raise RuntimeError("tests/cluster needs AUTHCGI_TEST_DB=postgres")
         if not radosgw.available():
             raise RuntimeError("radosgw, ceph-mon and ceph-osd are needed: bin/install-deps --test")
-        cls.gw = cls.infra = None
+        cls.gw = cls.infra = cls.lock = None
         cls.hosts = []
         try:
             cls.start()
@@ -158,6 +160,10 @@ class ClusterTest(unittest.TestCase):
     @classmethod
     def start(cls):
         t0 = time.monotonic()
+        # One run per checkout at a time: TOP and the install builds are per checkout.
+        os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+        cls.lock = open(os.path.join(ROOT, "build", "cluster-test.lock"), "w")
+        fcntl.flock(cls.lock, fcntl.LOCK_EX)
         if os.path.isdir(TOP):      # left behind by a run that was killed
             shutil.rmtree(TOP)
         os.makedirs(TOP)
@@ -179,7 +185,7 @@ class ClusterTest(unittest.TestCase):
             "REDIS_CONNECT_TIMEOUT_MS": "500",
             "REDIS_TIMEOUT_MS": "1000",
             "FRONTEND_URL": "http://front.test",
-            "API_BASE_URL": "http://api.test",
+            "API_BASE_URL": API,
             "ARGON2_MEMORY_KIB": "1024",
             "ARGON2_TIME_COST": "1",
             "EMAIL_BACKEND": "file",
@@ -223,6 +229,9 @@ class ClusterTest(unittest.TestCase):
         if cls.gw:
             cls.gw.stop()
         shutil.rmtree(TOP, ignore_errors=True)
+        if cls.lock:
+            cls.lock.close()
+            cls.lock = None
 
     def setUp(self):
         self.procs = []
@@ -346,6 +355,7 @@ class ClusterTest(unittest.TestCase):
 
         sent = collections.Counter()
         per_host = {}
+        links = {}
         for h in self.hosts:
             names = os.listdir(h.mail_dir)
             self.assertEqual([n for n in names if not n.endswith(".eml")], [], h.name)
@@ -355,6 +365,8 @@ class ClusterTest(unittest.TestCase):
                     msg = email.message_from_binary_file(f, policy=email.policy.default)
                 self.assertEqual(msg["Subject"], "Please, verify your account")
                 sent[msg["To"]] += 1
+                text = msg.get_body(("plain",)).get_content()
+                links[msg["To"]] = [l for l in text.splitlines() if l.startswith(CONFIRM)][0]
         self.assertEqual(sum(per_host.values()), REGISTERED, per_host)
         self.assertEqual(set(sent), set(addrs))
         self.assertEqual([a for a, n in sent.items() if n != 1], [])
@@ -362,6 +374,14 @@ class ClusterTest(unittest.TestCase):
         self.assertTrue(all(per_host.values()), per_host)
         print("\ncluster: 200 e-mails, %d by host A's worker, %d by host B's"
               % (per_host["A"], per_host["B"]), flush=True)
+
+        # an e-mail link works on the host that did not queue it: user000 registered on A,
+        # user001 on B; each is activated through the other host and logs in on its own
+        for addr, other, own in ((addrs[0], self.b, self.a), (addrs[1], self.a, self.b)):
+            r = other.req("GET", links[addr][len(API):])
+            self.assertEqual((r.status, r.header("Location")), (302, CONFIRMED), addr)
+            r, token = own.login(addr)
+            self.assertEqual((r.status, r.json["email"]), (200, addr))
 
     # -- thumbnails ----------------------------------------------------------------------------
     def key_of(self, url):
