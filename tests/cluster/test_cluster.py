@@ -207,8 +207,11 @@ class ClusterTest(unittest.TestCase):
         cls.a.run("authctl", "createuser", "john@example.com", input=PASSWORD + "\n")
         # Both servers keep their configuration and logs in the stack's directory; Apache gives
         # that directory (the Redis socket in it) and its own tree to its CGI user.
-        cls.a.server = Lighttpd(cls.infra, prefix=cls.a.prefix).start()
-        cls.b.server = Apache(cls.infra, mpm="prefork", prefix=cls.b.prefix).start()
+        # (assigned before start: a server that fails to come up is still stopped by PID)
+        cls.a.server = Lighttpd(cls.infra, prefix=cls.a.prefix)
+        cls.a.server.start()
+        cls.b.server = Apache(cls.infra, mpm="prefork", prefix=cls.b.prefix)
+        cls.b.server.start()
         print("cluster: installs %.1f s, radosgw + stack + servers %.1f s"
               % (t1 - t0, time.monotonic() - t1), flush=True)
 
