@@ -24,7 +24,8 @@ class Argon2GateTest(unittest.TestCase):
 
     def hold(self, slot):
         """Takes a slot the way another process hashing right now would."""
-        fd = os.open("%s-argon2-%d" % (self.stack.db_path, slot), os.O_RDONLY | os.O_CREAT, 0o644)
+        fd = os.open("%s-argon2-%d" % (self.stack.argon2_slot_prefix, slot),
+                     os.O_RDONLY | os.O_CREAT, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.held.append(fd)
         return fd

@@ -3,7 +3,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import threading
 import time
 import unittest
@@ -279,15 +278,23 @@ class RegisterConflictTest(Base):
     def test_lost_race_is_decided_by_the_unique_index(self):
         # Another writer holds an uncommitted row with the same address in another case: the
         # CGI's existence check cannot see it, then its INSERT waits and hits users_user_email_ci.
+        pg = self.stack.engine == "postgres"
         self.stack.set(SQLITE_BUSY_TIMEOUT_MS="30000")
-        con = sqlite3.connect(self.stack.db_path, isolation_level=None, timeout=10)
+        con = self.stack.connect()
         result = []
         try:
-            con.execute("BEGIN IMMEDIATE")
-            con.execute("INSERT INTO users_user (password, last_login, is_superuser, first_name, "
-                        "last_name, is_staff, is_active, date_joined, id, email, thumbnail) VALUES "
-                        "('!', NULL, 0, '', '', 0, 1, '2024-01-01 00:00:00', ?, "
-                        "'JOHN@example.com', NULL)", ("ab" * 16,))
+            if pg:      # the CGI's INSERT waits for this transaction (within its 5 s timeout)
+                con.cursor().execute(
+                    "INSERT INTO users_user (password, last_login, is_superuser, first_name, "
+                    "last_name, is_staff, is_active, date_joined, id, email, thumbnail) VALUES "
+                    "('!', NULL, false, '', '', false, true, '2024-01-01 00:00:00+00', %s, "
+                    "'JOHN@example.com', NULL)", ("ab" * 16,))
+            else:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("INSERT INTO users_user (password, last_login, is_superuser, first_name, "
+                            "last_name, is_staff, is_active, date_joined, id, email, thumbnail) VALUES "
+                            "('!', NULL, 0, '', '', 0, 1, '2024-01-01 00:00:00', ?, "
+                            "'JOHN@example.com', NULL)", ("ab" * 16,))
             t = threading.Thread(target=lambda: result.append(self.register("john@example.com")))
             t.start()
             deadline = time.monotonic() + 60
@@ -295,28 +302,29 @@ class RegisterConflictTest(Base):
                 self.assertLess(time.monotonic(), deadline)
                 time.sleep(0.02)
             time.sleep(2)   # the existence check runs right after the counters
-            con.execute("COMMIT")
+            con.commit() if pg else con.execute("COMMIT")
             t.join(120)
         finally:
-            if con.in_transaction:
+            if pg:
+                con.rollback()
+            elif con.in_transaction:
                 con.execute("ROLLBACK")
             con.close()
         r, = result
         self.assert_error(r, 400, EXISTS)
-        self.assertIn("UNIQUE constraint failed", r.stderr)   # the INSERT, not the shortcut
+        # the INSERT, not the shortcut
+        if pg:
+            self.assertRegex(r.stderr, r"23505|duplicate key|unique")
+        else:
+            self.assertIn("UNIQUE constraint failed", r.stderr)
         self.assertEqual(self.counts(), (1, 0, 0))
 
     def test_database_busy_is_503_and_keeps_nothing(self):
         self.stack.set(SQLITE_BUSY_TIMEOUT_MS="200")
-        con = sqlite3.connect(self.stack.db_path, isolation_level=None, timeout=10)
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        with self.stack.write_lock():       # PostgreSQL: past its 5 s statement_timeout
             r = self.register()
             self.assert_error(r, 503, UNAVAILABLE)
             self.assertEqual(r.header("Retry-After"), "5")
-        finally:
-            con.execute("ROLLBACK")
-            con.close()
         self.assertEqual(self.counts(), (0, 0, 0))
 
     def test_request_shape(self):
@@ -421,18 +429,16 @@ class ConfirmTest(Base):
     def test_database_busy_or_gone_is_503(self):
         self.stack.set(SQLITE_BUSY_TIMEOUT_MS="200")
         token = make_token(self.row, now_ts())
-        con = sqlite3.connect(self.stack.db_path, isolation_level=None, timeout=10)
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        with self.stack.write_lock():
             r = self.confirm(self.path(token))
             self.assert_error(r, 503, UNAVAILABLE)
             self.assertEqual(r.header("Retry-After"), "5")
             self.assertIsNone(r.header("Location"))
-        finally:
-            con.execute("ROLLBACK")
-            con.close()
         self.assertEqual(self.active(), 0)
-        os.rename(self.stack.db_path, self.stack.db_path + ".away")
+        if self.stack.engine == "postgres":
+            self.stack.set(DATABASE_URL=self.stack.unreachable_database_url())
+        else:
+            os.rename(self.stack.db_path, self.stack.db_path + ".away")
         r = self.confirm(self.path(token))
         self.assert_error(r, 503, UNAVAILABLE)
         # a malformed link is answered without the database

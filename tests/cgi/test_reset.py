@@ -254,7 +254,7 @@ class ConfirmPasswordChangeTest(ResetBase):
         self.assertIn("change-password?token=", r.header("Location"))
 
     def test_database_down_is_503_json(self):
-        self.stack.set(DATABASE_URL="sqlite:///" + self.stack.dir + "/missing/db.sqlite3")
+        self.stack.set(DATABASE_URL=self.stack.unreachable_database_url())
         r = self.confirm("/%s/%s/" % (uidb64(self.uid), self.token("link")))
         self.assertEqual((r.status, r.json), (503, UNAVAILABLE))
 

@@ -2,7 +2,6 @@
 import hashlib
 import os
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -119,15 +118,11 @@ class FaultTest(unittest.TestCase):
         self.stack.stop()
 
     def test_sqlite_locked_past_the_busy_timeout_is_503_without_cookie(self):
-        con = sqlite3.connect(self.stack.db_path, timeout=1, isolation_level=None)
-        con.execute("BEGIN EXCLUSIVE")
-        try:
+        # PostgreSQL: a LOCK TABLE ... ACCESS EXCLUSIVE past the 5 s statement_timeout.
+        with self.stack.write_lock(exclusive=True):
             r, token = self.stack.login()
             self.assertEqual((r.status, r.json), (503, UNAVAILABLE))
             self.assertIsNone(token)
-        finally:
-            con.execute("ROLLBACK")
-            con.close()
         (last,), = self.stack.sql("SELECT last_login FROM users_user")
         self.assertIsNone(last)
         self.assertEqual(self.stack.redis.keys("auth:sess:*"), [])

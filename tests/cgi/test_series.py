@@ -115,6 +115,8 @@ class SeriesTest(unittest.TestCase):
         self.assertEqual(s["articles"][0]["url"], "https://dev.to/\u00e9")
 
     def test_invalid_utf8_in_stored_text_still_gives_valid_json(self):
+        if self.stack.engine == "postgres":
+            self.skipTest("PostgreSQL refuses invalid UTF-8 in a UTF8 database: it cannot be stored")
         self.stack.sql("INSERT INTO users_series (id, name, image) VALUES (?, CAST(? AS TEXT), '')",
                        (S1, b"ok \xff\xc3 end \xe2\x82"))
         r = self.get()
@@ -129,6 +131,8 @@ class SeriesTest(unittest.TestCase):
         self.assertEqual(s["articles"][0]["id"], hyphenate(A1))
 
     def test_malformed_stored_id_is_500_and_logged(self):
+        if self.stack.engine == "postgres":
+            self.skipTest("a uuid column cannot hold a malformed id")
         self.add_series("not-a-uuid", "Broken", "")
         r = self.get()
         self.assertEqual((r.status, r.json), (500, {"error": "Internal server error"}))
@@ -175,7 +179,10 @@ class SeriesTest(unittest.TestCase):
         self.assertEqual(self.get().status, 200)
 
     def test_missing_database_is_503(self):
-        os.unlink(self.stack.db_path)
+        if self.stack.engine == "postgres":
+            self.stack.set(DATABASE_URL=self.stack.unreachable_database_url())
+        else:
+            os.unlink(self.stack.db_path)
         r = self.get()
         self.assertEqual(r.status, 503)
         self.assertEqual(r.header("Retry-After"), "5")

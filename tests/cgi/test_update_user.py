@@ -65,7 +65,8 @@ class UpdateUserTest(unittest.TestCase):
     def setUp(self):
         self.stack.config = dict(self.config)
         self.stack.write_config()
-        self.stack.sql("DROP TRIGGER IF EXISTS no_update")
+        self.stack.sql("DROP TRIGGER IF EXISTS no_update" +
+                       (" ON users_user" if self.stack.engine == "postgres" else ""))
         self.stack.sql("UPDATE users_user SET first_name = '', last_name = '', thumbnail = NULL")
         self.stack.sql("UPDATE user_profile SET phone_number = NULL, github_link = NULL, "
                        "birth_date = NULL")
@@ -214,8 +215,14 @@ class UpdateUserTest(unittest.TestCase):
         self.assertEqual(self.row(), ("", "", None, None, None, None))
 
     def test_a_failed_transaction_removes_the_new_file(self):
-        self.stack.sql("CREATE TRIGGER no_update BEFORE UPDATE ON users_user "
-                       "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        if self.stack.engine == "postgres":
+            self.stack.sql("CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "
+                           "AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$")
+            self.stack.sql("CREATE TRIGGER no_update BEFORE UPDATE ON users_user "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse()")
+        else:
+            self.stack.sql("CREATE TRIGGER no_update BEFORE UPDATE ON users_user "
+                           "BEGIN SELECT RAISE(ABORT, 'refused'); END")
         r = self.patch(*form([("phone_number", "1")], [("thumbnail", "a.png", png())]))
         self.assertEqual((r.status, r.json), (500, INTERNAL))
         self.assertEqual(self.files(), [])

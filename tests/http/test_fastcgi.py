@@ -232,8 +232,12 @@ class FastCGITest(unittest.TestCase):
             return first if first == open_files() else None
         wait_for(without_connection, what="a steady set of open files")
         before = without_connection()
-        self.assertIn(self.stack.db_path, before)
-        self.assertEqual(sum(t.startswith("socket:") for t in before), 2)  # listener, Redis
+        if self.stack.engine == "postgres":
+            # listener, Redis and at most one PostgreSQL connection
+            self.assertIn(sum(t.startswith("socket:") for t in before), (2, 3))
+        else:
+            self.assertIn(self.stack.db_path, before)
+            self.assertEqual(sum(t.startswith("socket:") for t in before), 2)  # listener, Redis
         for _ in range(20):
             a = r.request(params(HTTP_COOKIE=cookie))
             self.assertEqual(fc.cgi_response(a.stdout)[0], 200)
@@ -254,6 +258,34 @@ class FastCGITest(unittest.TestCase):
         status, cookie, _ = self.login()
         self.assertEqual(status, 200)
         self.assertIsNotNone(cookie)
+
+    def test_postgres_restart_gives_at_most_one_503_then_reconnects(self):
+        if self.stack.engine != "postgres":
+            self.skipTest("PostgreSQL only")
+        status, cookie, _ = self.login()
+        self.assertEqual(status, 200)
+        # restarted between two requests: the responder's connection is broken (API.md §10.1)
+        self.stack.pg.stop(remove=False)
+        self.stack.pg.restart()
+        status, cookie, out = self.login()
+        if status == 503:
+            self.assertEqual(json.loads(out), UNAVAILABLE)
+            self.assertIsNone(cookie)
+            status, cookie, _ = self.login()
+        self.assertEqual(status, 200)
+        # down while a request runs: 503, then back without restarting the responder
+        pid = self.responder("login").proc.pid
+        self.stack.pg.stop(remove=False)
+        try:
+            status, cookie, out = self.login()
+            self.assertEqual((status, json.loads(out)), (503, UNAVAILABLE))
+            self.assertIsNone(cookie)
+        finally:
+            self.stack.pg.restart()
+        status, cookie, _ = self.login()
+        self.assertEqual(status, 200)
+        self.assertIsNotNone(cookie)
+        self.assertEqual(self.responder("login").proc.pid, pid)
 
     def test_sighup_reloads_the_configuration(self):
         origin = "https://app.example.org"
@@ -338,7 +370,9 @@ class FastCGITest(unittest.TestCase):
 
     def test_many_requests_under_valgrind_leak_nothing(self):
         path = os.path.join(self.stack.dir, "vg.sock")
-        program = os.path.join(SHARED_BUILD, "cgi-bin", "current-user.cgi")
+        # build/postgres is dynamically linked already (libpq), and build/shared has no PostgreSQL.
+        build = BUILD if self.stack.engine == "postgres" else SHARED_BUILD
+        program = os.path.join(build, "cgi-bin", "current-user.cgi")
         check_valgrind_target(VALGRIND, program)
         cu = fc.Responder(program, path, self.stack.env(), wrapper=VALGRIND)
         try:

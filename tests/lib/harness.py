@@ -4,7 +4,10 @@ Every process started here is stopped by PID. Environment knobs:
   AUTHCGI_BUILD    directory holding cgi-bin/ and bin/ (default: the repository; build/asan for ASan)
   AUTHCGI_WRAPPER  command prefix for CGI runs, e.g. valgrind (the harness fails a run it reports)
   AUTHCGI_SERVER   lighttpd (default) or apache: the server web_server() starts for tests/http
+  AUTHCGI_TEST_DB  sqlite (default) or postgres: the engine of every Stack. With postgres each
+                   Stack gets a fresh database in the process's throw-away cluster (tests/lib/pgcluster.py)
 """
+import contextlib
 import http.client
 import json
 import os
@@ -25,6 +28,9 @@ BUILD = os.path.abspath(os.environ.get("AUTHCGI_BUILD") or ROOT)
 SHARED_BUILD = os.path.join(ROOT, "build", "shared")
 WRAPPER = shlex.split(os.environ.get("AUTHCGI_WRAPPER", ""))
 VALGRIND_ERROR = 99
+ENGINE = os.environ.get("AUTHCGI_TEST_DB", "sqlite") or "sqlite"
+if ENGINE not in ("sqlite", "postgres"):
+    raise RuntimeError("AUTHCGI_TEST_DB must be sqlite or postgres, not %r" % ENGINE)
 SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "correct horse battery staple"
 
@@ -162,19 +168,33 @@ class Response(_Answer):
 
 
 class Stack:
-    """A temporary installation: config file, SQLite database, redis-server."""
+    """A temporary installation: config file, database (SQLite file or a fresh PostgreSQL
+    database, AUTHCGI_TEST_DB), redis-server."""
 
-    def __init__(self, with_redis=True, **config):
+    def __init__(self, with_redis=True, migrate=True, **config):
+        self.engine = ENGINE
         self.dir = tempfile.mkdtemp(prefix="authcgi-test-")
         self.redis = Redis(self.dir).start() if with_redis else None
         self.db_path = os.path.join(self.dir, "db.sqlite3")
+        self.pg = self.pg_db = None
+        if self.engine == "postgres":
+            import pgcluster as pg
+            self.pg = pg.cluster()
+            self.pg_db = self.pg.create_database()
+            # The Argon2 slots' run/ directory (argon2_slot_prefix): without it every hash is a
+            # 503 ("argon2 gate: cannot open .../run/authcgi-argon2-N"), and the programs do not
+            # create it.
+            os.makedirs(os.path.join(ROOT, "run"), exist_ok=True)
+            database_url = self.pg.url(self.pg_db)
+        else:
+            database_url = "sqlite:///" + self.db_path
         self.mail_dir = os.path.join(self.dir, "mail")
         self.media_dir = os.path.join(self.dir, "media")
         os.makedirs(self.mail_dir)
         os.makedirs(os.path.join(self.media_dir, "users"))
         self.config = {
             "SECRET_KEY": SECRET,
-            "DATABASE_URL": "sqlite:///" + self.db_path,
+            "DATABASE_URL": database_url,
             "REDIS_URL": self.redis.url if self.redis else "unix://" + self.dir + "/none.sock",
             "REDIS_CONNECT_TIMEOUT_MS": "500",
             "REDIS_TIMEOUT_MS": "1000",
@@ -190,7 +210,8 @@ class Stack:
         self.config.update(config)
         self.config_path = os.path.join(self.dir, "authcgi.conf")
         self.write_config()
-        self.authctl("migrate")
+        if migrate:
+            self.authctl("migrate")
 
     def write_config(self):
         fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -226,6 +247,15 @@ class Stack:
         return uid
 
     def sql(self, query, params=()):
+        """Runs one statement in SQLite's dialect and returns its rows in SQLite's
+        representation, on either engine (pgcluster.translate, pgcluster.convert_rows)."""
+        if self.engine == "postgres":
+            import pgcluster as pg
+            con = self.pg.connect(self.pg_db)
+            try:
+                return pg.run(con, query, params)
+            finally:
+                con.close()
         con = sqlite3.connect(self.db_path, timeout=10)
         try:
             cur = con.execute(query, params)
@@ -235,8 +265,54 @@ class Stack:
         finally:
             con.close()
 
+    def connect(self):
+        """A new DB-API connection to the stack's database (sqlite3 or psycopg2, not autocommit)."""
+        if self.engine == "postgres":
+            return self.pg.connect(self.pg_db)
+        return sqlite3.connect(self.db_path, timeout=10, isolation_level=None)
+
+    @contextlib.contextmanager
+    def write_lock(self, exclusive=False):
+        """Holds the database's write lock in another connection for the duration of the block:
+        SQLite BEGIN IMMEDIATE (EXCLUSIVE: readers too); PostgreSQL LOCK TABLE of the service's
+        tables IN EXCLUSIVE MODE (ACCESS EXCLUSIVE: readers too), so that a writing CGI waits
+        past SQLITE_BUSY_TIMEOUT_MS, or past the 5 s statement_timeout of API.md §10.1."""
+        con = self.connect()
+        try:
+            if self.engine == "postgres":
+                con.cursor().execute("LOCK TABLE users_user, user_profile, mail_outbox IN %s MODE"
+                                     % ("ACCESS EXCLUSIVE" if exclusive else "EXCLUSIVE"))
+            else:
+                con.execute("BEGIN EXCLUSIVE" if exclusive else "BEGIN IMMEDIATE")
+            yield con
+        finally:
+            try:
+                con.rollback() if self.engine == "postgres" else con.execute("ROLLBACK")
+            except Exception:
+                pass
+            con.close()
+
+    @property
+    def argon2_slot_prefix(self):
+        """Where the programs' Argon2 slot files are (lib/cfg.c): beside a SQLite database, with
+        PostgreSQL in the installation's run/ directory (AUTHCGI_HOME, the repository for a
+        development build) as run/authcgi-argon2-<n>."""
+        if self.engine == "postgres":
+            os.makedirs(os.path.join(ROOT, "run"), exist_ok=True)
+            return os.path.join(ROOT, "run", "authcgi")
+        return self.db_path
+
+    def unreachable_database_url(self):
+        """A DATABASE_URL of this engine whose database cannot be reached (a 503, API.md §1.13):
+        a SQLite file in a missing directory, or a PostgreSQL socket directory with no server."""
+        if self.engine == "postgres":
+            empty = os.path.join(self.dir, "no-postgres-here")
+            os.makedirs(empty, exist_ok=True)
+            return "postgres://postgres@/%s?host=%s" % (self.pg_db, empty)
+        return "sqlite:///" + self.dir + "/missing/db.sqlite3"
+
     def cgi(self, name, method="GET", body=b"", env=None, content_length="auto", wrapper=True,
-            timeout=60):
+            timeout=60, cwd=None):
         if isinstance(body, str):
             body = body.encode()
         e = self.env()
@@ -252,7 +328,7 @@ class Stack:
             e.update(env)
         cmd = (WRAPPER if wrapper else []) + [os.path.join(BUILD, "cgi-bin", name + ".cgi")]
         check_valgrind_target(WRAPPER if wrapper else [], cmd[-1])
-        out = subprocess.run(cmd, env=e, input=body, capture_output=True, timeout=timeout)
+        out = subprocess.run(cmd, env=e, input=body, capture_output=True, timeout=timeout, cwd=cwd)
         stderr = out.stderr.decode("utf-8", "replace")
         if wrapper and WRAPPER and out.returncode == VALGRIND_ERROR:
             raise AssertionError("valgrind reported on %s:\n%s" % (name, stderr[-4000:]))
@@ -267,6 +343,9 @@ class Stack:
     def stop(self):
         if self.redis:
             self.redis.stop()
+        if self.pg_db:
+            self.pg.drop_database(self.pg_db)
+            self.pg_db = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -404,6 +483,10 @@ class Apache(Lighttpd):
                     os.chown(os.path.join(base, name), *owner, follow_symlinks=False)
         if self.stack.redis:
             self.stack.redis.owner = owner
+        if self.stack.engine == "postgres":
+            # The Argon2 slot files are in AUTHCGI_HOME/run/ there (the repository for the
+            # build's programs): that directory, not the stack's, must be writable by Apache's user.
+            os.chown(os.path.dirname(self.stack.argon2_slot_prefix), *owner)
         if self.prefix:
             os.makedirs(os.path.join(self.prefix, "run"), exist_ok=True)
         args = ["apache2", "-f", self.conf_path, "-DFOREGROUND"]

@@ -4,6 +4,8 @@
 Run with /usr/bin/python3 (it has python3-aiosmtpd):
     /usr/bin/python3 -m unittest tests/mail/test_mailer.py      (from the repository root)
 bin/mailer is built with `make bin/mailer` first, unless MAILER_BIN names a binary to test.
+With AUTHCGI_TEST_DB=postgres each test gets a fresh database in a throw-away PostgreSQL cluster
+(tests/lib/pgcluster.py), its schema made by AUTHCGI_BUILD's bin/authctl migrate.
 Every process a test starts is stopped by its PID when the test ends.
 """
 import collections
@@ -30,6 +32,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SINK = os.path.join(ROOT, 'tests', 'mail', 'smtp_sink.py')
 MAILER = os.environ.get('MAILER_BIN') or os.path.join(ROOT, 'bin', 'mailer')
 PY = '/usr/bin/python3'
+ENGINE = os.environ.get('AUTHCGI_TEST_DB', 'sqlite') or 'sqlite'
+AUTHCTL = os.path.join(os.path.abspath(os.environ.get('AUTHCGI_BUILD') or ROOT), 'bin', 'authctl')
 
 FROM = 'Auth <no-reply@example.com>'
 LINK = ('https://api.example.com/users/password-change/confirm/change-password/'
@@ -88,16 +92,26 @@ class MailerTest(unittest.TestCase):
         os.mkdir(self.sink_dir)
         self.port = free_port()
         self.procs = []
-        con = sqlite3.connect(self.db_path)
-        for f in sorted(glob.glob(os.path.join(ROOT, 'db', '[0-9]*.sql'))):
-            with open(f) as fh:
-                con.executescript(fh.read())
-        con.execute('PRAGMA journal_mode=WAL')
-        con.commit()
-        con.close()
+        self.pg = self.pg_db = None
+        if ENGINE == 'postgres':
+            import sys
+            sys.path.insert(0, os.path.join(ROOT, 'tests', 'lib'))
+            import pgcluster as pg
+            self.pg = pg.cluster()
+            self.pg_db = self.pg.create_database()
+            database_url = self.pg.url(self.pg_db)
+        else:
+            database_url = 'sqlite:///' + self.db_path
+            con = sqlite3.connect(self.db_path)
+            for f in sorted(glob.glob(os.path.join(ROOT, 'db', '[0-9]*.sql'))):
+                with open(f) as fh:
+                    con.executescript(fh.read())
+            con.execute('PRAGMA journal_mode=WAL')
+            con.commit()
+            con.close()
         self.settings = {
             'SECRET_KEY': 'test-secret-key-for-the-mailer-integration-tests-0123456789',
-            'DATABASE_URL': 'sqlite:///' + self.db_path,
+            'DATABASE_URL': database_url,
             'REDIS_URL': 'redis://127.0.0.1:1/0',
             'MEDIA_ROOT': os.path.join(self.tmp, 'media'),
             'EMAIL_BACKEND': 'smtp',
@@ -107,6 +121,12 @@ class MailerTest(unittest.TestCase):
             'DEFAULT_FROM_EMAIL': FROM,
             'EMAIL_MAX_ATTEMPTS': '8',
         }
+        if self.pg:
+            out = subprocess.run([AUTHCTL, 'migrate'], env=self.env(), capture_output=True,
+                                 text=True, timeout=60)
+            if out.returncode != 0:
+                self.pg.drop_database(self.pg_db)
+                raise AssertionError('authctl migrate failed: ' + out.stderr)
 
     def tearDown(self):
         for p in self.procs:
@@ -116,6 +136,8 @@ class MailerTest(unittest.TestCase):
             for f in (p.stdout, p.stderr):
                 if f:
                     f.close()
+        if self.pg_db:
+            self.pg.drop_database(self.pg_db)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # --- helpers -------------------------------------------------------------------------
@@ -140,6 +162,19 @@ class MailerTest(unittest.TestCase):
     def insert(self, recipient='john@example.com', subject='Password reset instructions',
                text=TEXT, html=HTML, due=None, not_after=None):
         now = utcnow()
+        if self.pg:
+            import pgcluster as pg
+            con = self.pg.connect(self.pg_db)
+            try:
+                (rowid,), = pg.run(
+                    con, 'INSERT INTO mail_outbox (created_at, not_after, recipient, subject,'
+                    ' body_text, body_html, attempts, next_attempt_at, last_error)'
+                    ' VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL) RETURNING id',
+                    (db_time(now), db_time(not_after) if not_after else None, recipient, subject,
+                     text, html, db_time(due or now)))
+            finally:
+                con.close()
+            return rowid
         with self.db() as con:
             cur = con.execute(
                 'INSERT INTO mail_outbox (created_at, not_after, recipient, subject, body_text,'
@@ -152,6 +187,13 @@ class MailerTest(unittest.TestCase):
         return rowid
 
     def rows(self):
+        if self.pg:
+            import pgcluster as pg
+            con = self.pg.connect(self.pg_db)
+            try:
+                return pg.columns(con, 'SELECT * FROM mail_outbox ORDER BY id')
+            finally:
+                con.close()
         con = self.db()
         r = [dict(x) for x in con.execute('SELECT * FROM mail_outbox ORDER BY id')]
         con.close()
