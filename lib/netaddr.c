@@ -187,3 +187,142 @@ int addr_rate_subject(const struct addr_range *addr, char *out, size_t outlen)
 	}
 	return AC_OK;
 }
+
+static int is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* 0..65535 as 1 to 5 digits (leading zeros allowed, as in "080"). */
+static int valid_port(const char *p, size_t len)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 5)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(p[i]))
+			return 0;
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	return v <= 65535;
+}
+
+/* An interface name or number after '%': what Linux, the BSDs and Windows use. */
+static int valid_zone(const char *z, size_t len)
+{
+	if (len == 0 || len > 32)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = z[i];
+
+		if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+		      c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* A bare IPv6 address with an optional zone, len bytes at s, into out. */
+static int parse_v6_zoned(const char *s, size_t len, struct addr_range *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *pct = memchr(s, '%', len);
+	size_t alen = pct ? (size_t)(pct - s) : len;
+
+	if (pct && !valid_zone(pct + 1, len - alen - 1))
+		return AC_EINVAL;
+	if (alen == 0 || alen >= sizeof buf || !memchr(s, ':', alen))
+		return AC_EINVAL;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (addr_parse(buf, out) != AC_OK || out->family != 6)
+		return AC_EINVAL;
+	return AC_OK;
+}
+
+int addr_parse_forwarded(const char *s, size_t len, struct addr_range *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *colon;
+
+	if (!s || !out)
+		return AC_EINVAL;
+	while (len > 0 && is_ows(*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && is_ows(s[len - 1]))
+		len--;
+	if (len == 0 || memchr(s, '\0', len))
+		return AC_EINVAL;
+	if (s[0] == '[') {
+		/* "[v6]" or "[v6]:port", the address possibly with a zone */
+		const char *close = memchr(s, ']', len);
+		size_t inner;
+
+		if (!close)
+			return AC_EINVAL;
+		inner = (size_t)(close - s) - 1;
+		if (close + 1 != s + len &&
+		    (close[1] != ':' || !valid_port(close + 2, (size_t)(s + len - close - 2))))
+			return AC_EINVAL;
+		return parse_v6_zoned(s + 1, inner, out);
+	}
+	colon = memchr(s, ':', len);
+	if (colon && memchr(colon + 1, ':', (size_t)(s + len - colon - 1)))
+		return parse_v6_zoned(s, len, out); /* two or more colons: IPv6 */
+	if (colon) {
+		/* "a.b.c.d:port" */
+		if (!valid_port(colon + 1, (size_t)(s + len - colon - 1)))
+			return AC_EINVAL;
+		len = (size_t)(colon - s);
+	}
+	if (len == 0 || len >= sizeof buf)
+		return AC_EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (addr_parse(buf, out) != AC_OK || out->family != 4)
+		return AC_EINVAL;
+	return AC_OK;
+}
+
+int addr_forwarded_client(const char *xff, const struct addr_range *peer,
+			  const struct addr_range *trusted, size_t n, struct addr_range *out)
+{
+	struct addr_range entry, hop;
+	size_t end;
+
+	if (!xff || !peer || !out)
+		return AC_ENOTFOUND;
+	hop = *peer;
+	end = strlen(xff);
+	for (;;) {
+		size_t start = end, a;
+
+		while (start > 0 && xff[start - 1] != ',')
+			start--;
+		for (a = start; a < end && is_ows(xff[a]); a++)
+			;
+		if (a < end) {
+			if (addr_parse_forwarded(xff + start, end - start, &entry) != AC_OK) {
+				*out = hop; /* not an address: the last trusted hop is the client */
+				return AC_OK;
+			}
+			if (!addr_in_ranges(&entry, trusted, n)) {
+				*out = entry;
+				return AC_OK;
+			}
+			hop = entry;
+		}
+		if (start == 0)
+			break;
+		end = start - 1;
+	}
+	return AC_ENOTFOUND;
+}

@@ -26,4 +26,22 @@ int addr_rate_subject(const struct addr_range *addr, char *out, size_t outlen);
 /* Canonical text of a bare address (inet_ntop form). Returns 0 or AC_EINVAL. */
 int addr_format(const struct addr_range *addr, char *out, size_t outlen);
 
+/*
+ * One X-Forwarded-For entry, len bytes at s (§1.11): trimmed of spaces and tabs, then
+ * "a.b.c.d:port", "[v6]:port", "[v6]" and an IPv6 zone ("%eth0") are reduced to the bare
+ * address. A port is 1 to 5 digits, at most 65535; a zone is 1 to 32 letters, digits, '.',
+ * '_' or '-'. Returns 0 or AC_EINVAL (anything else, an empty entry included).
+ */
+int addr_parse_forwarded(const char *s, size_t len, struct addr_range *out);
+
+/*
+ * The client address behind a trusted peer (§1.11): walks the X-Forwarded-For value xff from
+ * the right, skipping empty entries and entries within the n trusted ranges. The first other
+ * entry that is an address is the client. An entry that is not an address ends the walk, and
+ * the client is then the last trusted hop: the last skipped entry, or peer when none was.
+ * Returns 0 with *out set, or AC_ENOTFOUND when xff is NULL, empty or only trusted entries.
+ */
+int addr_forwarded_client(const char *xff, const struct addr_range *peer,
+			  const struct addr_range *trusted, size_t n, struct addr_range *out);
+
 #endif

@@ -72,40 +72,6 @@ static int is_trusted(const struct addr_range *a, const struct cfg *cfg)
 	return addr_in_ranges(a, cfg->trusted_proxies, cfg->n_trusted_proxies);
 }
 
-/* Walks X-Forwarded-For from the right, skipping trusted proxies (§1.11). */
-static int client_from_xff(const char *xff, const struct cfg *cfg, struct addr_range *out)
-{
-	size_t end = strlen(xff);
-
-	while (end > 0) {
-		size_t start = end, a, b;
-		char item[64];
-
-		while (start > 0 && xff[start - 1] != ',')
-			start--;
-		a = start;
-		b = end;
-		while (a < b && (xff[a] == ' ' || xff[a] == '\t'))
-			a++;
-		while (b > a && (xff[b - 1] == ' ' || xff[b - 1] == '\t'))
-			b--;
-		end = start > 0 ? start - 1 : 0;
-		if (a == b)
-			continue;
-		if (b - a >= sizeof item)
-			return AC_EINVAL;
-		memcpy(item, xff + a, b - a);
-		item[b - a] = '\0';
-		if (addr_parse(item, out) != AC_OK)
-			return AC_EINVAL;
-		if (!is_trusted(out, cfg))
-			return AC_OK;
-		if (start == 0)
-			break;
-	}
-	return AC_ENOTFOUND;
-}
-
 void req_resolve_client(struct req *r, const struct cfg *cfg)
 {
 	struct addr_range remote, client;
@@ -123,7 +89,9 @@ void req_resolve_client(struct req *r, const struct cfg *cfg)
 
 		if (xfp && strcasecmp(xfp, "https") == 0)
 			r->tls = 1;
-		if (xff && client_from_xff(xff, cfg, &client) == AC_OK)
+		/* §1.11: ports, brackets and zones reduced; a non-address stops at the last trusted hop */
+		if (addr_forwarded_client(xff, &remote, cfg->trusted_proxies, cfg->n_trusted_proxies,
+					  &client) == AC_OK)
 			have = 1;
 	} else {
 		client = remote;

@@ -12,7 +12,7 @@ import unittest
 import uuid
 
 import tokens
-from harness import BUILD, ROOT, Lighttpd, Stack
+from harness import BUILD, ROOT, Apache, Lighttpd, Stack
 
 try:
     from harness import web_server  # lighttpd, or Apache with AUTHCGI_SERVER=apache
@@ -35,7 +35,9 @@ def ensure_node_modules():
         raise RuntimeError("npm ci failed in tests/browser:\n" + out.stdout + out.stderr)
 
 
-class BrowserTest(unittest.TestCase):
+class BrowserBase(unittest.TestCase):
+    server_class = None  # web_server(): lighttpd, or Apache with AUTHCGI_SERVER=apache
+
     @classmethod
     def setUpClass(cls):
         if not shutil.which("node") or not os.access(CHROMIUM, os.X_OK):
@@ -44,7 +46,7 @@ class BrowserTest(unittest.TestCase):
         cls.stack = Stack(RATE_LIMIT_REGISTER_ADDR="1000/3600", RATE_LIMIT_MAIL_ADDR="1000/3600",
                           RATE_LIMIT_LOGIN_ADDR="1000/900")
         try:
-            cls.server = web_server(cls.stack)
+            cls.server = (cls.server_class or web_server)(cls.stack)
             cls.base = "http://127.0.0.1:%d" % cls.server.port
             cls.stack.set(FRONTEND_URL=cls.base, API_BASE_URL=cls.base)
             cls.server.start()
@@ -83,6 +85,8 @@ class BrowserTest(unittest.TestCase):
                                      tokens.now_ts() - age, secret=self.stack.config["SECRET_KEY"])
         return "%s/users/register/confirm/%s/%s/" % (self.base, tokens.uidb64(uid), token)
 
+
+class BrowserTest(BrowserBase):
     def test_register_confirm_login_profile_picture_logout(self):
         self.journey("register", email="ada@example.com")
 
@@ -107,6 +111,18 @@ class BrowserTest(unittest.TestCase):
 
     def test_every_page_at_phone_and_desktop_width(self):
         self.journey("layout", email=self.user("margaret@example.com", "Margaret", "Hamilton"))
+
+    def test_login_next_stays_on_the_site(self):
+        self.journey("redirect_next", email=self.user("dorothy@example.com", "Dorothy", "Vaughan"))
+
+
+class ApacheNextTest(BrowserBase):
+    """The Apache sample passes %09, %0A and %0D through to the page, which lighttpd refuses."""
+    server_class = Apache
+
+    def test_login_next_stays_on_the_site_through_apache(self):
+        self.journey("redirect_next", email=self.user("katherine@example.com", "Katherine", "Johnson"),
+                     must_serve=["/%09/evil.example", "/%0A/evil.example", "/%0D/evil.example"])
 
 
 if __name__ == "__main__":

@@ -218,6 +218,102 @@ static void test_format(void **state)
 	assert_int_equal(addr_format(&a, out, sizeof out), AC_EINVAL);
 }
 
+/* Formats an X-Forwarded-For entry reduced by addr_parse_forwarded, or "" when it is refused. */
+static const char *forwarded(const char *entry)
+{
+	static char out[64];
+	struct addr_range a;
+
+	out[0] = '\0';
+	if (addr_parse_forwarded(entry, strlen(entry), &a) == AC_OK)
+		assert_int_equal(addr_format(&a, out, sizeof out), AC_OK);
+	return out;
+}
+
+/* §1.11 as amended: each forwarded form is reduced to the bare address. */
+static void test_forwarded_forms(void **state)
+{
+	(void)state;
+	assert_string_equal(forwarded("192.0.2.1"), "192.0.2.1");
+	assert_string_equal(forwarded(" \t192.0.2.1\t "), "192.0.2.1");
+	assert_string_equal(forwarded("192.0.2.1:5678"), "192.0.2.1");
+	assert_string_equal(forwarded("192.0.2.1:0"), "192.0.2.1");
+	assert_string_equal(forwarded("192.0.2.1:65535"), "192.0.2.1");
+	assert_string_equal(forwarded("2001:DB8::1"), "2001:db8::1");
+	assert_string_equal(forwarded("[2001:db8::1]"), "2001:db8::1");
+	assert_string_equal(forwarded("[2001:db8::1]:443"), "2001:db8::1");
+	assert_string_equal(forwarded("fe80::1%eth0"), "fe80::1");
+	assert_string_equal(forwarded("fe80::1%25"), "fe80::1");
+	assert_string_equal(forwarded("[fe80::1%en0.5]:8080"), "fe80::1");
+	assert_string_equal(forwarded("[::ffff:192.0.2.1]:80"), "::ffff:192.0.2.1");
+	assert_string_equal(forwarded(" [2001:db8::2] "), "2001:db8::2");
+}
+
+static void test_forwarded_rejects(void **state)
+{
+	static const char *bad[] = {
+		"", "  ", "unknown", "_hidden", "192.0.2.1:", "192.0.2.1:65536", "192.0.2.1:123456",
+		"192.0.2.1:8a", "192.0.2.1: 80", "192.0.2.1 :80", "192.0.2.1%eth0", "[192.0.2.1]",
+		"[192.0.2.1]:80", "[2001:db8::1", "2001:db8::1]", "[2001:db8::1]:", "[2001:db8::1]80",
+		"[2001:db8::1]:80:80", "[2001:db8::1]x", "fe80::1%", "fe80::1%eth 0", "fe80::1%eth0:80",
+		"fe80::1%%eth0", "fe80::1%eth0%eth1", "%eth0", "[%eth0]", "[]", "[]:80", "::1/128",
+		"192.0.2.1/32", "192.0.2.1, 192.0.2.2", "1.2.3", "1.2.3.4.5", "01.2.3.4:80",
+		"fe80::1%abcdefghijklmnopqrstuvwxyz0123456", "2001:db8::1\n", "192.0.2.1\r",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		print_message("entry: \"%s\"\n", bad[i]);
+		assert_string_equal(forwarded(bad[i]), "");
+	}
+	/* the length bounds the entry: what follows is not read */
+	{
+		struct addr_range a;
+		char out[64];
+
+		assert_int_equal(addr_parse_forwarded("192.0.2.1:80garbage", 12, &a), AC_OK);
+		assert_int_equal(addr_format(&a, out, sizeof out), AC_OK);
+		assert_string_equal(out, "192.0.2.1");
+		assert_int_equal(addr_parse_forwarded("192.0.2.1\0:80", 13, &a), AC_EINVAL);
+	}
+}
+
+/* The X-Forwarded-For walk: the client, the last trusted hop, or not found. */
+static const char *walk(const char *xff)
+{
+	static char out[64];
+	struct addr_range trusted[2], peer, client;
+
+	assert_int_equal(addr_parse_range("10.0.0.0/8", &trusted[0]), AC_OK);
+	assert_int_equal(addr_parse_range("fd00::/8", &trusted[1]), AC_OK);
+	assert_int_equal(addr_parse("10.0.0.1", &peer), AC_OK);
+	strcpy(out, "(unknown)");
+	if (addr_forwarded_client(xff, &peer, trusted, 2, &client) == AC_OK)
+		assert_int_equal(addr_format(&client, out, sizeof out), AC_OK);
+	return out;
+}
+
+static void test_forwarded_walk(void **state)
+{
+	(void)state;
+	assert_string_equal(walk("192.0.2.1"), "192.0.2.1");
+	assert_string_equal(walk("192.0.2.9, 192.0.2.1:80, 10.9.9.9:1"), "192.0.2.1");
+	assert_string_equal(walk("[2001:db8::1]:443,[fd00::1]:80"), "2001:db8::1");
+	assert_string_equal(walk("fe80::1%eth0, 10.1.1.1"), "fe80::1");
+	assert_string_equal(walk(",, 192.0.2.1 ,,"), "192.0.2.1");
+	/* a non-address ends the walk at the last trusted hop */
+	assert_string_equal(walk("unknown"), "10.0.0.1");
+	assert_string_equal(walk("192.0.2.1, unknown"), "10.0.0.1");
+	assert_string_equal(walk("192.0.2.1, unknown, 10.9.9.9"), "10.9.9.9");
+	assert_string_equal(walk("192.0.2.1, x, [fd00::5]:1, 10.9.9.9"), "fd00::5");
+	assert_string_equal(walk("192.0.2.1:99999"), "10.0.0.1");
+	/* nothing, or only trusted entries: unknown */
+	assert_string_equal(walk(NULL), "(unknown)");
+	assert_string_equal(walk(""), "(unknown)");
+	assert_string_equal(walk(" , ,"), "(unknown)");
+	assert_string_equal(walk("10.1.1.1, [fd00::1]:80, fd00::2%eth0"), "(unknown)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +327,9 @@ int main(void)
 		cmocka_unit_test(test_match_many),
 		cmocka_unit_test(test_rate_subject),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_forwarded_forms),
+		cmocka_unit_test(test_forwarded_rejects),
+		cmocka_unit_test(test_forwarded_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

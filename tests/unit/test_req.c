@@ -124,6 +124,64 @@ static void client_address_from_env(void **state)
 	unsetenv("REMOTE_ADDR");
 }
 
+/* One X-Forwarded-For value from the trusted peer 10.1.2.3 (10.0.0.0/8 and fd00::/8 trusted). */
+static void resolve_xff(const char *xff, struct req *r)
+{
+	static struct addr_range proxies[2];
+	struct cfg cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	assert_int_equal(addr_parse_range("10.0.0.0/8", &proxies[0]), AC_OK);
+	assert_int_equal(addr_parse_range("fd00::/8", &proxies[1]), AC_OK);
+	cfg.trusted_proxies = proxies;
+	cfg.n_trusted_proxies = 2;
+	setenv("REMOTE_ADDR", "10.1.2.3", 1);
+	setenv("HTTP_X_FORWARDED_FOR", xff, 1);
+	req_from_env(r);
+	req_resolve_client(r, &cfg);
+	unsetenv("HTTP_X_FORWARDED_FOR");
+	unsetenv("REMOTE_ADDR");
+}
+
+/* §1.11 as amended: ports, brackets and zones are reduced; a non-address ends the walk at the last trusted hop. */
+static void client_address_forwarded_forms(void **state)
+{
+	static const struct { const char *xff, *ip, *subject; } cases[] = {
+		{ "198.51.100.7:5678", "198.51.100.7", "198.51.100.7" },
+		{ " 198.51.100.7:1 ,10.9.9.9", "198.51.100.7", "198.51.100.7" },
+		{ "[2001:db8:1:2::7]:443", "2001:db8:1:2::7", "2001:db8:1:2::/64" },
+		{ "[2001:db8:1:2::7]", "2001:db8:1:2::7", "2001:db8:1:2::/64" },
+		{ "fe80::1%eth0", "fe80::1", "fe80::/64" },
+		{ "[fe80::1%25]:80", "fe80::1", "fe80::/64" },
+		{ "\t2001:db8::9 ", "2001:db8::9", "2001:db8::/64" },
+		/* not an address: the walk stops, the client is the last trusted hop */
+		{ "unknown", "10.1.2.3", "10.1.2.3" },
+		{ "198.51.100.7, _hidden, 10.9.9.9", "10.9.9.9", "10.9.9.9" },
+		{ "198.51.100.7, 1.2.3.4:99999", "10.1.2.3", "10.1.2.3" },
+		{ "198.51.100.7, [1.2.3.4]", "10.1.2.3", "10.1.2.3" },
+		{ "198.51.100.7, 1.2.3.4%eth0", "10.1.2.3", "10.1.2.3" },
+		{ "198.51.100.7, fd00::1, 2001:db8::1]", "10.1.2.3", "10.1.2.3" },
+		{ "198.51.100.7, 10.9.9.9, [fd00::2]:80, garbage-garbage-garbage-garbage-garbage-garbage-garbage",
+		  "10.1.2.3", "10.1.2.3" },
+		{ "garbage, [fd00::2]:80", "fd00::2", "fd00::/64" },
+	};
+	struct req r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		resolve_xff(cases[i].xff, &r);
+		print_message("X-Forwarded-For: %s\n", cases[i].xff);
+		assert_true(r.client_known);
+		assert_string_equal(r.client_ip, cases[i].ip);
+		assert_string_equal(r.client_subject, cases[i].subject);
+	}
+	/* only trusted entries, or nothing: unknown as before */
+	resolve_xff("10.2.2.2, [fd00::1]:8080", &r);
+	assert_false(r.client_known);
+	resolve_xff(" , ", &r);
+	assert_false(r.client_known);
+}
+
 static void absent_method_is_get(void **state)
 {
 	struct req r;
@@ -143,6 +201,7 @@ int main(void)
 		cmocka_unit_test(user_agent_cleaning),
 		cmocka_unit_test(method_bits),
 		cmocka_unit_test(client_address_from_env),
+		cmocka_unit_test(client_address_forwarded_forms),
 		cmocka_unit_test(absent_method_is_get),
 	};
 

@@ -60,10 +60,25 @@ export function queryParam(name) {
 	return null;
 }
 
-// A same-site path to go to after login, from ?next=; anything else becomes "/".
+// A path of this site to go to after login, from ?next=; anything else becomes "/".
+// The value is resolved against the page's origin, as location.assign() would resolve it (the URL
+// parser drops tabs and newlines, reads a backslash as "/" and removes "/./"), and only a same-origin
+// result is kept. What is returned is that resolved path, query and fragment, never the raw text,
+// so the page goes exactly where it checked. Control characters and backslashes, raw or
+// percent-encoded, and a path that starts with "//" are refused outright.
+const UNSAFE = /[\u0000-\u001f\u007f\\]|%(?:[01][0-9a-f]|7f|5c)/i;
+
 export function safeNext(value) {
-	if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
-	return value;
+	if (typeof value !== 'string' || !value.startsWith('/') || UNSAFE.test(value)) return '/';
+	let url;
+	try {
+		url = new URL(value, location.origin);
+	} catch {
+		return '/';
+	}
+	const path = url.pathname + url.search + url.hash;
+	if (url.origin !== location.origin || !path.startsWith('/') || path.startsWith('//') || UNSAFE.test(path)) return '/';
+	return path;
 }
 
 // "2023-05-20 08:20:01.123456+00:00" (API.md §3) as local date and time text.
