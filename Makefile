@@ -99,7 +99,16 @@ MAIL_TEMPLATES := $(sort $(wildcard lib/mail/*.txt lib/mail/*.html))
 lib/mail_templates.c: $(MAIL_TEMPLATES) bin/embed-templates
 	sh bin/embed-templates $(MAIL_TEMPLATES) > $@.tmp && mv $@.tmp $@
 
-$(O)/obj/lib/%.o: lib/%.c $(LIB_HDRS)
+# AUTHCGI_HOME is compiled in: its value is kept in a stamp, rewritten only when it changes (the
+# tree was moved or copied, or another value given), and every object depends on the stamp.
+HOME_STAMP := $(O)/obj/AUTHCGI_HOME
+$(HOME_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@test "$$(cat $@ 2>/dev/null)" = '$(AUTHCGI_HOME)' || printf '%s\n' '$(AUTHCGI_HOME)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(O)/obj/lib/%.o: lib/%.c $(LIB_HDRS) $(HOME_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -132,12 +141,19 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB) $(LIB_HDRS)
 
 unit: $(UNITS)
 
-# Everything a change can break, with the counts on the last line.
-test: all unit fuzz-build shared postgres
+# Everything a change can break, with the counts on the last line. `test` and `run` install
+# the missing packages first and only then build, in a make started after the install (this
+# one computed PKG_CFLAGS before the packages were there); as a non-root user bin/install-deps
+# prints the apt-get command and fails, before anything is compiled.
+test:
+	bin/install-deps --test
+	$(MAKE) --no-print-directory all unit fuzz-build shared postgres
 	$(MAKE) --no-print-directory O=build/asan SAN=1 all unit
 	/usr/bin/python3 tests/run
 
-run: all
+run:
+	bin/install-deps --run
+	$(MAKE) --no-print-directory all
 	bin/devserver
 
 asan:
@@ -180,7 +196,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefi
 FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(LIB_SRCS))
 FUZZ_LIB  := build/fuzz/libauthcgi-fuzz.a
 
-build/fuzz/obj/%.o: lib/%.c $(LIB_HDRS)
+build/fuzz/obj/%.o: lib/%.c $(LIB_HDRS) $(HOME_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CLANG,$@)
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -D_GNU_SOURCE -Ilib \

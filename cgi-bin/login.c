@@ -28,17 +28,20 @@ static int end_previous_session(struct ctx *c, struct rds *r)
 }
 
 /* Step 4 of §7.4: bookkeeping and the new session. */
-static int succeed(struct ctx *c, const char *email, struct user *u)
+static int succeed(struct ctx *c, struct cred_resv *res, struct user *u)
 {
 	struct pw_params params;
-	char *new_hash = NULL;
+	char *new_hash = NULL, verified_fp[65], new_fp[65];
+	long long ended = 0;
 	struct db *db;
 	struct rds *r;
 	int rc, upgraded = 0;
 
-	rc = cred_succeeded(c, email);
+	rc = cred_succeeded(c, res);
 	if (rc != AC_OK)
 		return rc;
+	/* The fingerprint of the hash just verified, before an upgrade replaces u->password. */
+	sess_fingerprint(c->cfg, u->password, verified_fp);
 	ctx_pw_params(c, &params);
 	if (pw_needs_upgrade(&params, u->password)) {
 		rc = cred_hash(c, c->field[1], &new_hash);
@@ -55,36 +58,33 @@ static int succeed(struct ctx *c, const char *email, struct user *u)
 		rc = ctx_redis(c, &r);
 	if (rc == AC_OK)
 		rc = end_previous_session(c, r);
+	/* §4.6: only the sessions of the verified hash follow the upgrade; the rest end. */
+	if (rc == AC_OK && upgraded) {
+		sess_fingerprint(c->cfg, u->password, new_fp);
+		rc = sess_refingerprint(r, u->id, verified_fp, new_fp, &ended);
+	}
 	if (rc == AC_OK)
 		rc = ctx_start_session(c, u);
-	if (rc == AC_OK && upgraded)
-		rc = sess_refingerprint(r, u->id, c->sess.pwd);
 	if (rc != AC_OK)
 		return rc;
 	log_security("login: user %s session %.8s addr %s%s", u->id, c->sess.h,
 		     c->req.client_known ? c->req.client_ip : "unknown",
 		     upgraded ? " (password hash upgraded)" : "");
+	if (ended)
+		log_security("user %s: %lld session(s) of an earlier password ended at the hash upgrade",
+			     u->id, ended);
 	return ctx_reply_user(c, u);
 }
 
-static int handle(struct ctx *c)
+/* One reserved attempt: the lookup, the one password check, and its verdict. */
+static int attempt(struct ctx *c, struct cred_resv *res, struct user **out)
 {
 	const char *email = c->field[0], *password = c->field[1];
 	char trimmed[EMAIL_MAX + 1];
 	struct user *u = NULL;
 	struct db *db;
-	long retry = 0;
 	int rc, ok = 0;
 
-	if (!email || !password)
-		return resp_error(&c->resp, 400, "Please provide email and password");
-	rc = cred_check_limits(c, email, &retry);
-	if (rc == AC_ELIMIT) {
-		ctx_too_many(c, retry, CRED_TOO_MANY);
-		return AC_OK;
-	}
-	if (rc != AC_OK)
-		return rc;
 	rc = ctx_db(c, &db);
 	if (rc != AC_OK)
 		return rc;
@@ -94,14 +94,37 @@ static int handle(struct ctx *c)
 		if (rc != AC_OK && rc != AC_ENOTFOUND)
 			return rc;
 	}
+	*out = u;
 	rc = cred_verify(c, u, password, &ok);
-	if (rc == AC_OK && ok)
-		rc = succeed(c, email, u);
-	else if (rc == AC_OK) {
-		rc = cred_failed(c, email, u);
-		if (rc == AC_OK)
-			rc = resp_error(&c->resp, 400, "Email and password do not match");
+	if (rc != AC_OK)
+		return rc;
+	if (ok)
+		return succeed(c, res, u);
+	cred_failed(c, res, u);
+	return resp_error(&c->resp, 400, "Email and password do not match");
+}
+
+static int handle(struct ctx *c)
+{
+	struct cred_resv res;
+	struct user *u = NULL;
+	long retry = 0;
+	int rc;
+
+	if (!c->field[0] || !c->field[1])
+		return resp_error(&c->resp, 400, "Please provide email and password");
+	/* §1.12: the attempt is reserved before anything is hashed. */
+	rc = cred_reserve(c, c->field[0], &res, &retry);
+	if (rc == AC_ELIMIT) {
+		ctx_too_many(c, retry, CRED_TOO_MANY);
+		return AC_OK;
 	}
+	if (rc != AC_OK)
+		return rc;
+	rc = attempt(c, &res, &u);
+	/* No verdict (503, 500): both reservations are given back. */
+	if (rc != AC_OK)
+		cred_release(c, &res);
 	c->user = u;
 	return rc;
 }

@@ -31,48 +31,67 @@ static int renew_sessions(struct ctx *c)
 	return rc;
 }
 
-static int handle(struct ctx *c)
+/* One reserved attempt: the current password's check, its verdict, and the change. */
+static int attempt(struct ctx *c, struct cred_resv *res)
 {
 	const char *current = c->field[0], *new_password = c->field[1];
 	struct pw_params params;
 	struct db *db;
-	long retry = 0;
 	int rc, ok = 0;
 
-	if (!current || !new_password)
-		return resp_error(&c->resp, 400, "Please provide current_password and new_password");
-	rc = ctx_password_policy(c, new_password, c->user->email);
-	if (rc == AC_EINVAL)
-		return AC_OK;
-	if (rc != AC_OK)
-		return rc;
-	rc = cred_check_limits(c, c->user->email, &retry);
-	if (rc == AC_ELIMIT) {
-		ctx_too_many(c, retry, CRED_TOO_MANY);
-		return AC_OK;
-	}
-	if (rc != AC_OK)
-		return rc;
 	rc = cred_verify(c, c->user, current, &ok);
 	if (rc != AC_OK)
 		return rc;
 	if (!ok) {
-		rc = cred_failed(c, c->user->email, c->user);
-		return rc != AC_OK ? rc : resp_error(&c->resp, 400, MSG_WRONG_CURRENT);
+		cred_failed(c, res, c->user);
+		return resp_error(&c->resp, 400, MSG_WRONG_CURRENT);
 	}
 	rc = ctx_db(c, &db);
 	if (rc != AC_OK)
 		return rc;
 	ctx_pw_params(c, &params);
 	rc = reset_set_password(db, c->cfg, &params, c->user, new_password);
-	if (rc == AC_ECONFLICT)
+	if (rc == AC_ECONFLICT) {
+		/* The password changed since it was read: what was verified is not current. */
+		cred_failed(c, res, c->user);
 		return resp_error(&c->resp, 400, MSG_WRONG_CURRENT);
+	}
 	if (rc != AC_OK)
 		return rc;
 	rc = renew_sessions(c);
+	if (rc == AC_OK)
+		rc = cred_succeeded(c, res);
 	if (rc != AC_OK)
 		return rc;
 	return resp_message(&c->resp, 200, "Your password has been changed successfully");
+}
+
+static int handle(struct ctx *c)
+{
+	struct cred_resv res;
+	long retry = 0;
+	int rc;
+
+	if (!c->field[0] || !c->field[1])
+		return resp_error(&c->resp, 400, "Please provide current_password and new_password");
+	rc = ctx_password_policy(c, c->field[1], c->user->email);
+	if (rc == AC_EINVAL)
+		return AC_OK;
+	if (rc != AC_OK)
+		return rc;
+	/* §1.12: the attempt is reserved before the current password is hashed. */
+	rc = cred_reserve(c, c->user->email, &res, &retry);
+	if (rc == AC_ELIMIT) {
+		ctx_too_many(c, retry, CRED_TOO_MANY);
+		return AC_OK;
+	}
+	if (rc != AC_OK)
+		return rc;
+	rc = attempt(c, &res);
+	/* No verdict (503, 500): both reservations are given back. */
+	if (rc != AC_OK)
+		cred_release(c, &res);
+	return rc;
 }
 
 static const struct endpoint password_change = {

@@ -9,27 +9,63 @@
 
 #include <string.h>
 
-int cred_check_limits(struct ctx *c, const char *email, long *retry_after)
+/* The two failure counters of §1.12 for res. */
+static void slots_of(const struct ctx *c, const struct cred_resv *res, struct rl_slot slot[2])
 {
-	char subject[65];
-	struct rds *r;
-	int rc, a, b;
+	slot[0] = (struct rl_slot){ &c->cfg->rl_login_account, RL_LOGIN_ACCOUNT, res->account };
+	slot[1] = (struct rl_slot){ &c->cfg->rl_login_addr, RL_LOGIN_ADDR, c->req.client_subject };
+}
 
+int cred_reserve(struct ctx *c, const char *email, struct cred_resv *res, long *retry_after)
+{
+	struct rl_slot slot[2];
+	struct rds *r;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	email_subject_hash(email, res->account);
+	*retry_after = 0;
 	rc = ctx_redis(c, &r);
 	if (rc != AC_OK)
 		return rc;
-	email_subject_hash(email, subject);
-	*retry_after = 0;
-	a = rl_check(r, &c->cfg->rl_login_account, RL_LOGIN_ACCOUNT, subject, retry_after);
-	b = rl_check(r, &c->cfg->rl_login_addr, RL_LOGIN_ADDR, c->req.client_subject, retry_after);
-	if (a == AC_EUNAVAIL || b == AC_EUNAVAIL)
-		return AC_EUNAVAIL;
-	if (a == AC_ELIMIT || b == AC_ELIMIT) {
-		log_security("login rate limit tripped: email %.16s addr %s", subject,
+	slots_of(c, res, slot);
+	rc = rl_reserve(r, slot, 2, res->held, retry_after);
+	if (rc == AC_ELIMIT)
+		log_security("login rate limit tripped: email %.16s addr %s", res->account,
 			     c->req.client_known ? c->req.client_ip : "unknown");
-		return AC_ELIMIT;
+	return rc;
+}
+
+/* Settles what res holds: account and addr are the ops for the two counters. */
+static int settle(struct ctx *c, struct cred_resv *res, enum rl_settle account, enum rl_settle addr)
+{
+	enum rl_settle ops[2] = { res->held[0] ? account : RL_KEEP, res->held[1] ? addr : RL_KEEP };
+	struct rl_slot slot[2];
+	struct rds *r;
+	int rc;
+
+	res->held[0] = res->held[1] = 0;
+	if (ops[0] == RL_KEEP && ops[1] == RL_KEEP)
+		return AC_OK;
+	/* Redis may have failed earlier in this request: give it one fresh connection. */
+	if (c->rds && rds_broken(c->rds)) {
+		rds_close(c->rds);
+		c->rds = NULL;
 	}
-	return a != AC_OK ? a : b;
+	rc = ctx_redis(c, &r);
+	if (rc != AC_OK)
+		return rc;
+	slots_of(c, res, slot);
+	return rl_settle(r, slot, ops, 2);
+}
+
+void cred_release(struct ctx *c, struct cred_resv *res)
+{
+	if (!res->held[0] && !res->held[1])
+		return;
+	if (settle(c, res, RL_GIVE_BACK, RL_GIVE_BACK) != AC_OK)
+		log_error("login attempt without a verdict: its reservation could not be given back "
+			  "(email %.16s)", res->account);
 }
 
 int cred_verify(struct ctx *c, const struct user *u, const char *password, int *ok)
@@ -74,32 +110,15 @@ int cred_hash(struct ctx *c, const char *password, char **out)
 	return rc;
 }
 
-int cred_failed(struct ctx *c, const char *email, const struct user *u)
+void cred_failed(struct ctx *c, struct cred_resv *res, const struct user *u)
 {
-	char subject[65];
-	struct rds *r;
-	int rc, a, b;
-
-	email_subject_hash(email, subject);
 	log_security("login failed: %s%s email %.16s addr %s", u ? "user " : "unknown account",
-		     u ? u->id : "", subject, c->req.client_known ? c->req.client_ip : "unknown");
-	rc = ctx_redis(c, &r);
-	if (rc != AC_OK)
-		return rc;
-	a = rl_fail(r, &c->cfg->rl_login_account, RL_LOGIN_ACCOUNT, subject);
-	b = rl_fail(r, &c->cfg->rl_login_addr, RL_LOGIN_ADDR, c->req.client_subject);
-	return a != AC_OK ? a : b;
+		     u ? u->id : "", res->account, c->req.client_known ? c->req.client_ip : "unknown");
+	/* The reservation is the failure's count. */
+	res->held[0] = res->held[1] = 0;
 }
 
-int cred_succeeded(struct ctx *c, const char *email)
+int cred_succeeded(struct ctx *c, struct cred_resv *res)
 {
-	char subject[65];
-	struct rds *r;
-	int rc;
-
-	email_subject_hash(email, subject);
-	rc = ctx_redis(c, &r);
-	if (rc != AC_OK)
-		return rc;
-	return rl_clear(r, RL_LOGIN_ACCOUNT, subject);
+	return settle(c, res, RL_DELETE, RL_GIVE_BACK);
 }

@@ -7,10 +7,21 @@
 #define CRED_TOO_MANY "Too many failed login attempts. Please try again later"
 
 /*
- * Checks the login-account (keyed by email's subject hash) and login-addr counters before any
- * hashing. AC_OK; AC_ELIMIT with *retry_after set (the 429 is the caller's); AC_EUNAVAIL.
+ * A reserved login attempt (§1.12): held[0] is the login-account counter (keyed by account,
+ * the subject hash of the submitted e-mail), held[1] the login-addr counter.
  */
-int cred_check_limits(struct ctx *c, const char *email, long *retry_after);
+struct cred_resv {
+	char account[65];
+	int held[2];
+};
+
+/*
+ * Reserves the attempt before anything is hashed: INCRs login-account and login-addr in one
+ * script. AC_OK (the attempt may check one password); AC_ELIMIT with *retry_after set, holding
+ * nothing (the 429 is the caller's); AC_EUNAVAIL. Every AC_OK must end in exactly one of
+ * cred_failed, cred_succeeded or cred_release.
+ */
+int cred_reserve(struct ctx *c, const char *email, struct cred_resv *res, long *retry_after);
 /*
  * Verifies password against u's stored hash, or against a dummy hash when u is NULL, so
  * both cost the same. *ok is 1 only for a match on an active account. Unsupported and
@@ -24,9 +35,14 @@ int cred_verify(struct ctx *c, const struct user *u, const char *password, int *
  * AC_EUNAVAIL (no free slot, or no memory for Argon2), AC_EINVAL or AC_EINTERNAL.
  */
 int cred_hash(struct ctx *c, const char *password, char **out);
-/* Increments both failure counters after a failed attempt and logs it. */
-int cred_failed(struct ctx *c, const char *email, const struct user *u);
-/* Deletes the login-account counter after a success. */
-int cred_succeeded(struct ctx *c, const char *email);
+/* A failed attempt: logged; its reservation stays, as its count. No Redis command. */
+void cred_failed(struct ctx *c, struct cred_resv *res, const struct user *u);
+/* A success: DEL the login-account counter, give back the login-addr reservation. */
+int cred_succeeded(struct ctx *c, struct cred_resv *res);
+/*
+ * An attempt without a verdict (503, 500): gives back both reservations, best effort (on a
+ * fresh connection when this one failed). Does nothing once the attempt was settled.
+ */
+void cred_release(struct ctx *c, struct cred_resv *res);
 
 #endif

@@ -32,6 +32,11 @@ void rds_close(struct rds *r)
 	free(r);
 }
 
+int rds_broken(const struct rds *r)
+{
+	return r->broken;
+}
+
 static int fail(struct rds *r, const char *what)
 {
 	if (r->c && r->c->err) {

@@ -14,6 +14,8 @@ struct rds;
  */
 int rds_connect(const struct cfg *cfg, struct rds **out);
 void rds_close(struct rds *r);
+/* 1 after an I/O error or a timeout: the connection is unusable (every call fails at once). */
+int rds_broken(const struct rds *r);
 
 /*
  * Runs one command given as argv (binary-safe; never a format string built from data).

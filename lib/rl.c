@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void key_of(char *key, size_t n, const char *name, const char *subject)
 {
@@ -22,35 +23,6 @@ static void raise_retry(long *retry_after, long long ttl, const struct rate_limi
 
 	if (v > *retry_after)
 		*retry_after = v;
-}
-
-int rl_check(struct rds *r, const struct rate_limit *lim, const char *name, const char *subject,
-	     long *retry_after)
-{
-	char key[160];
-	redisReply *get = NULL, *ttl = NULL;
-	long long count;
-	int rc;
-
-	if (disabled(lim, subject))
-		return AC_OK;
-	key_of(key, sizeof key, name, subject);
-	if ((rc = rds_append(r, "GET", key, NULL)) != AC_OK ||
-	    (rc = rds_append(r, "TTL", key, NULL)) != AC_OK)
-		return rc;
-	rc = rds_next(r, &get);
-	if (rds_next(r, &ttl) != AC_OK)
-		rc = AC_EUNAVAIL;
-	if (rc == AC_OK) {
-		count = get->type == REDIS_REPLY_STRING ? strtoll(get->str, NULL, 10) : 0;
-		if (count >= (long long)lim->count) {
-			raise_retry(retry_after, ttl->type == REDIS_REPLY_INTEGER ? ttl->integer : -1, lim);
-			rc = AC_ELIMIT;
-		}
-	}
-	freeReplyObject(get);
-	freeReplyObject(ttl);
-	return rc;
 }
 
 /* MULTI; SET key 0 EX s NX; INCR key; TTL key; EXEC -> the new value and its TTL. */
@@ -91,17 +63,6 @@ static int incr(struct rds *r, const struct rate_limit *lim, const char *key, lo
 	return rc;
 }
 
-int rl_fail(struct rds *r, const struct rate_limit *lim, const char *name, const char *subject)
-{
-	char key[160];
-	long long v, ttl;
-
-	if (disabled(lim, subject))
-		return AC_OK;
-	key_of(key, sizeof key, name, subject);
-	return incr(r, lim, key, &v, &ttl);
-}
-
 int rl_clear(struct rds *r, const char *name, const char *subject)
 {
 	char key[160];
@@ -134,4 +95,136 @@ int rl_hit(struct rds *r, const struct rate_limit *lim, const char *name, const 
 		return AC_ELIMIT;
 	}
 	return AC_OK;
+}
+
+/*
+ * KEYS: the counters; ARGV: count and seconds of each. INCR every counter, the TTL set when the
+ * INCR creates it (or repaired when a key somehow has none). If any new value is > its count,
+ * every increment is taken back (a counter back at 0 is deleted), so that a 429 holds nothing.
+ * Returns, per counter, {1 if it tripped else 0, its TTL}.
+ */
+static const char reserve_lua[] =
+	"local over, vals = false, {} "
+	"for i = 1, #KEYS do "
+	"  local v = redis.call('INCR', KEYS[i]) "
+	"  if v == 1 or redis.call('TTL', KEYS[i]) < 0 then "
+	"    redis.call('EXPIRE', KEYS[i], ARGV[2 * i]) end "
+	"  vals[i] = v "
+	"  if v > tonumber(ARGV[2 * i - 1]) then over = true end "
+	"end "
+	"local out = {} "
+	"for i = 1, #KEYS do "
+	"  out[2 * i - 1] = (vals[i] > tonumber(ARGV[2 * i - 1])) and 1 or 0 "
+	"  out[2 * i] = redis.call('TTL', KEYS[i]) "
+	"  if over then "
+	"    if redis.call('DECR', KEYS[i]) <= 0 then redis.call('DEL', KEYS[i]) end "
+	"  end "
+	"end "
+	"return out";
+
+/*
+ * KEYS: the counters; ARGV: 'del' or 'decr' for each. 'decr' gives one reservation back and
+ * never goes below 0: a counter at 1 (or at an odd value <= 0) is deleted instead.
+ */
+static const char settle_lua[] =
+	"for i = 1, #KEYS do "
+	"  if ARGV[i] == 'del' then redis.call('DEL', KEYS[i]) "
+	"  else "
+	"    local v = tonumber(redis.call('GET', KEYS[i])) "
+	"    if v and v > 1 then redis.call('DECR', KEYS[i]) "
+	"    elseif v then redis.call('DEL', KEYS[i]) end "
+	"  end "
+	"end "
+	"return 0";
+
+#define RL_MAX_SLOTS 4
+
+int rl_reserve(struct rds *r, const struct rl_slot *slots, int n, int *held, long *retry_after)
+{
+	char keys[RL_MAX_SLOTS][160], counts[RL_MAX_SLOTS][16], secs[RL_MAX_SLOTS][16], nkeys[16];
+	const char *argv[3 + 3 * RL_MAX_SLOTS];
+	size_t lens[3 + 3 * RL_MAX_SLOTS];
+	int idx[RL_MAX_SLOTS], k = 0, argc = 0, rc, tripped = 0;
+	redisReply *rep;
+
+	if (n > RL_MAX_SLOTS)
+		return AC_EINTERNAL;
+	for (int i = 0; i < n; i++) {
+		held[i] = 0;
+		if (disabled(slots[i].lim, slots[i].subject))
+			continue;
+		key_of(keys[k], sizeof keys[k], slots[i].name, slots[i].subject);
+		snprintf(counts[k], sizeof counts[k], "%u", slots[i].lim->count);
+		snprintf(secs[k], sizeof secs[k], "%u", slots[i].lim->seconds ? slots[i].lim->seconds : 1);
+		idx[k++] = i;
+	}
+	if (k == 0)
+		return AC_OK;
+	snprintf(nkeys, sizeof nkeys, "%d", k);
+	argv[argc++] = "EVAL";
+	argv[argc++] = reserve_lua;
+	argv[argc++] = nkeys;
+	for (int j = 0; j < k; j++)
+		argv[argc++] = keys[j];
+	for (int j = 0; j < k; j++) {
+		argv[argc++] = counts[j];
+		argv[argc++] = secs[j];
+	}
+	for (int j = 0; j < argc; j++)
+		lens[j] = strlen(argv[j]);
+	rc = rds_argv(r, &rep, argc, argv, lens);
+	if (rc != AC_OK)
+		return rc;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != (size_t)(2 * k)) {
+		freeReplyObject(rep);
+		return AC_EUNAVAIL;
+	}
+	for (int j = 0; j < k; j++) {
+		const redisReply *t = rep->element[2 * j], *ttl = rep->element[2 * j + 1];
+
+		if (t->type == REDIS_REPLY_INTEGER && t->integer == 1) {
+			tripped = 1;
+			raise_retry(retry_after, ttl->type == REDIS_REPLY_INTEGER ? ttl->integer : -1,
+				    slots[idx[j]].lim);
+		}
+	}
+	freeReplyObject(rep);
+	if (tripped)
+		return AC_ELIMIT;
+	for (int j = 0; j < k; j++)
+		held[idx[j]] = 1;
+	return AC_OK;
+}
+
+int rl_settle(struct rds *r, const struct rl_slot *slots, const enum rl_settle *ops, int n)
+{
+	char keys[RL_MAX_SLOTS][160], nkeys[16];
+	const char *argv[3 + 2 * RL_MAX_SLOTS], *how[RL_MAX_SLOTS];
+	size_t lens[3 + 2 * RL_MAX_SLOTS];
+	int k = 0, argc = 0, rc;
+	redisReply *rep;
+
+	if (n > RL_MAX_SLOTS)
+		return AC_EINTERNAL;
+	for (int i = 0; i < n; i++) {
+		if (ops[i] == RL_KEEP || !slots[i].subject || !*slots[i].subject)
+			continue;
+		key_of(keys[k], sizeof keys[k], slots[i].name, slots[i].subject);
+		how[k++] = ops[i] == RL_DELETE ? "del" : "decr";
+	}
+	if (k == 0)
+		return AC_OK;
+	snprintf(nkeys, sizeof nkeys, "%d", k);
+	argv[argc++] = "EVAL";
+	argv[argc++] = settle_lua;
+	argv[argc++] = nkeys;
+	for (int j = 0; j < k; j++)
+		argv[argc++] = keys[j];
+	for (int j = 0; j < k; j++)
+		argv[argc++] = how[j];
+	for (int j = 0; j < argc; j++)
+		lens[j] = strlen(argv[j]);
+	rc = rds_argv(r, &rep, argc, argv, lens);
+	freeReplyObject(rep);
+	return rc;
 }

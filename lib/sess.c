@@ -220,13 +220,49 @@ static int prune(struct rds *r, const char *uid, const redisReply *idx)
 	return rc;
 }
 
+/*
+ * KEYS[1] = auth:sess:<H>, KEYS[2] = auth:user:<uuid>; ARGV: the auth:sess: prefix, the cap,
+ * the TTL, sid, H, then the field/value pairs of the new session. Removes index fields whose
+ * session has expired, ends the oldest sessions (smallest created, then the shortest TTL left,
+ * then index order) while the user holds cap or more, then writes both keys. Returns the number
+ * of sessions it ended.
+ */
+static const char create_lua[] =
+	"local idx = redis.call('HGETALL', KEYS[2]) "
+	"local live, n = {}, 0 "
+	"for i = 1, #idx, 2 do "
+	"  local k = ARGV[1] .. idx[i + 1] "
+	"  local created = redis.call('HGET', k, 'created') "
+	"  if created then "
+	"    n = n + 1 "
+	"    live[n] = { idx[i], k, tonumber(created) or 0, redis.call('PTTL', k), n } "
+	"  else redis.call('HDEL', KEYS[2], idx[i]) end "
+	"end "
+	"local cap, ended = tonumber(ARGV[2]), 0 "
+	"if cap > 0 and n >= cap then "
+	"  table.sort(live, function(a, b) "
+	"    if a[3] ~= b[3] then return a[3] < b[3] end "
+	"    if a[4] ~= b[4] then return a[4] < b[4] end "
+	"    return a[5] < b[5] end) "
+	"  for i = 1, n - cap + 1 do "
+	"    redis.call('DEL', live[i][2]) "
+	"    redis.call('HDEL', KEYS[2], live[i][1]) "
+	"    ended = ended + 1 "
+	"  end "
+	"end "
+	"redis.call('HSET', KEYS[1], unpack(ARGV, 6)) "
+	"redis.call('EXPIRE', KEYS[1], ARGV[3]) "
+	"redis.call('HSET', KEYS[2], ARGV[4], ARGV[5]) "
+	"redis.call('EXPIRE', KEYS[2], ARGV[3]) "
+	"return ended";
+
 int sess_create(struct rds *r, const struct cfg *cfg, const char *uid, const char *password,
 		const char *ip, const char *ua, char token[SESS_TOKEN_LEN + 1], struct session *out)
 {
 	unsigned char raw[32], sid_raw[16];
-	char skey[80], ukey[64], now[24], age[24];
-	redisReply *idx = NULL;
+	char skey[80], ukey[64], now[24], age[24], cap[16];
 	struct session *s = out;
+	redisReply *rep;
 	int rc;
 
 	if (sec_random(raw, sizeof raw) != AC_OK || sec_random(sid_raw, sizeof sid_raw) != AC_OK)
@@ -242,27 +278,19 @@ int sess_create(struct rds *r, const struct cfg *cfg, const char *uid, const cha
 	snprintf(s->ip, sizeof s->ip, "%s", ip ? ip : "");
 	snprintf(s->ua, sizeof s->ua, "%s", ua ? ua : "");
 
-	/* Prune the index first, so it does not grow with expired sessions. */
-	rc = index_of(r, uid, &idx);
-	if (rc == AC_OK)
-		rc = prune(r, uid, idx);
-	freeReplyObject(idx);
-	if (rc != AC_OK)
-		return rc;
-
 	snprintf(skey, sizeof skey, SESS_KEY "%s", s->h);
 	snprintf(ukey, sizeof ukey, USER_KEY "%s", uid);
 	snprintf(now, sizeof now, "%lld", s->created);
 	snprintf(age, sizeof age, "%u", cfg->session_cookie_age);
-	if ((rc = rds_append(r, "MULTI", NULL)) != AC_OK ||
-	    (rc = rds_append(r, "HSET", skey, "uid", s->uid, "sid", s->sid, "pwd", s->pwd, "created",
-			     now, "seen", now, "ip", s->ip, "ua", s->ua, NULL)) != AC_OK ||
-	    (rc = rds_append(r, "EXPIRE", skey, age, NULL)) != AC_OK ||
-	    (rc = rds_append(r, "HSET", ukey, s->sid, s->h, NULL)) != AC_OK ||
-	    (rc = rds_append(r, "EXPIRE", ukey, age, NULL)) != AC_OK ||
-	    (rc = rds_append(r, "EXEC", NULL)) != AC_OK)
-		return rc;
-	return drain(r, 6);
+	snprintf(cap, sizeof cap, "%d", SESS_MAX_PER_USER);
+	rc = rds_cmd(r, &rep, "EVAL", create_lua, "2", skey, ukey, SESS_KEY, cap, age, s->sid, s->h,
+		     "uid", s->uid, "sid", s->sid, "pwd", s->pwd, "created", now, "seen", now, "ip",
+		     s->ip, "ua", s->ua, NULL);
+	if (rc == AC_OK && rep->type == REDIS_REPLY_INTEGER && rep->integer > 0)
+		log_security("user %s held %d sessions: its %lld oldest ended", s->uid,
+			     SESS_MAX_PER_USER, rep->integer);
+	freeReplyObject(rep);
+	return rc;
 }
 
 int sess_delete(struct rds *r, const struct session *s)
@@ -357,23 +385,53 @@ int sess_touch(struct rds *r, struct session *s, long long now)
 	return rc;
 }
 
-int sess_refingerprint(struct rds *r, const char *uid, const char *pwd)
+/*
+ * KEYS[1] = auth:user:<uuid>; ARGV: the auth:sess: prefix, uid, the fingerprint of the hash
+ * just verified, the fingerprint of the upgraded hash. Index fields whose session is gone or is
+ * not this user's are removed; sessions at the verified fingerprint are rewritten, those at the
+ * new one kept, every other session of the user ended. Returns {kept, ended}.
+ */
+static const char upgrade_lua[] =
+	"local idx = redis.call('HGETALL', KEYS[1]) "
+	"local kept, ended = 0, 0 "
+	"for i = 1, #idx, 2 do "
+	"  local k = ARGV[1] .. idx[i + 1] "
+	"  local s = redis.call('HMGET', k, 'uid', 'pwd') "
+	"  if s[1] ~= ARGV[2] then "
+	"    redis.call('HDEL', KEYS[1], idx[i]) "
+	"  elseif s[2] == ARGV[3] then "
+	"    redis.call('HSET', k, 'pwd', ARGV[4]) "
+	"    kept = kept + 1 "
+	"  elseif s[2] == ARGV[4] then "
+	"    kept = kept + 1 "
+	"  else "
+	"    redis.call('DEL', k) "
+	"    redis.call('HDEL', KEYS[1], idx[i]) "
+	"    ended = ended + 1 "
+	"  end "
+	"end "
+	"return { kept, ended }";
+
+int sess_refingerprint(struct rds *r, const char *uid, const char *verified_pwd, const char *new_pwd,
+		       long long *ended)
 {
-	redisReply *idx = NULL;
-	int rc = index_of(r, uid, &idx);
+	char ukey[64];
+	redisReply *rep;
+	int rc;
 
-	for (size_t i = 0; rc == AC_OK && i + 1 < idx->elements; i += 2) {
-		char skey[80];
-		redisReply *rep;
-
-		snprintf(skey, sizeof skey, SESS_KEY "%.64s", idx->element[i + 1]->str);
-		rc = rds_cmd(r, &rep, "EVAL",
-			     "if redis.call('EXISTS', KEYS[1]) == 1 then "
-			     "return redis.call('HSET', KEYS[1], 'pwd', ARGV[1]) end return 0",
-			     "1", skey, pwd, NULL);
-		freeReplyObject(rep);
-	}
-	freeReplyObject(idx);
+	if (ended)
+		*ended = 0;
+	snprintf(ukey, sizeof ukey, USER_KEY "%s", uid);
+	rc = rds_cmd(r, &rep, "EVAL", upgrade_lua, "1", ukey, SESS_KEY, uid, verified_pwd, new_pwd,
+		     NULL);
+	if (rc != AC_OK)
+		return rc;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[1]->type != REDIS_REPLY_INTEGER)
+		rc = AC_EUNAVAIL;
+	else if (ended)
+		*ended = rep->element[1]->integer;
+	freeReplyObject(rep);
 	return rc;
 }
 

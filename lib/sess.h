@@ -8,6 +8,8 @@
 #include "rds.h"
 
 #define SESS_TOKEN_LEN 64
+/* Live sessions one user may hold (§4.6). */
+#define SESS_MAX_PER_USER 64
 
 enum sess_cookie {
 	SESS_COOKIE_NONE,   /* no sessionid cookie */
@@ -38,8 +40,9 @@ void sess_fingerprint(const struct cfg *cfg, const char *password, char out[65])
 int sess_load(struct rds *r, const char *h, struct session *s);
 /*
  * Creates a session for uid (§4.4): a new token (written to token), its hash stored with
- * fingerprint of password, ip and ua, and the index entry, in one MULTI/EXEC. Also prunes
- * stale index fields. Returns 0 or AC_EUNAVAIL / AC_EINTERNAL.
+ * fingerprint of password, ip and ua, and the index entry. One script, atomic: it also removes
+ * stale index fields and, when uid already holds SESS_MAX_PER_USER live sessions, first ends
+ * the oldest (smallest created) (§4.6). Returns 0 or AC_EUNAVAIL / AC_EINTERNAL.
  */
 int sess_create(struct rds *r, const struct cfg *cfg, const char *uid, const char *password,
 		const char *ip, const char *ua, char token[SESS_TOKEN_LEN + 1], struct session *out);
@@ -51,8 +54,14 @@ int sess_delete_all(struct rds *r, const char *uid, long long *n);
 int sess_delete_others(struct rds *r, const char *uid, const char *keep_h, long long *n);
 /* Sets seen to now when it is at least 60 s old. */
 int sess_touch(struct rds *r, struct session *s, long long now);
-/* Rewrites pwd in every live session of uid (after a hash upgrade at login). */
-int sess_refingerprint(struct rds *r, const char *uid, const char *pwd);
+/*
+ * After a hash upgrade at login (§4.6), atomically (one script): rewrites pwd to new_pwd in the
+ * sessions of uid whose pwd is verified_pwd (the fingerprint of the hash just verified), keeps
+ * those already at new_pwd, and ends every other session of uid (an earlier password's: an
+ * upgrade must never revive them). *ended (may be NULL) gets the number ended.
+ */
+int sess_refingerprint(struct rds *r, const char *uid, const char *verified_pwd, const char *new_pwd,
+		       long long *ended);
 
 /*
  * Lists the live sessions of uid, pruning stale index fields. *out is a malloc'd array

@@ -14,7 +14,10 @@ def main():
     result = unittest.TextTestRunner(verbosity=int(os.environ.get("TEST_VERBOSITY", "1")),
                                      stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
+    # A setUpClass that fails or skips is reported once, for no test run (an _ErrorHolder).
+    def ran(pairs):
+        return sum(1 for test, _ in pairs if not isinstance(test, unittest.suite._ErrorHolder))
+    passed = result.testsRun - (failed - len(result.errors) + ran(result.errors)) - ran(result.skipped)
     print("SUITE-RESULT passed=%d failed=%d skipped=%d" % (passed, failed, len(result.skipped)))
     sys.exit(0 if failed == 0 else 1)
 
