@@ -28,7 +28,7 @@ class SettleTest(unittest.TestCase):
 
     def hold_argon2(self):
         """Takes the only Argon2 slot, as another process hashing right now would."""
-        fd = os.open("%s-argon2-0" % self.stack.db_path, os.O_RDONLY | os.O_CREAT, 0o644)
+        fd = os.open("%s-argon2-0" % self.stack.argon2_slot_prefix, os.O_RDONLY | os.O_CREAT, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.held.append(fd)
 

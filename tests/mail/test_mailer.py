@@ -144,10 +144,12 @@ class MailerTest(unittest.TestCase):
 
     def env(self, **extra):
         path = os.path.join(self.tmp, 'authcgi.conf')
-        with open(path, 'w') as f:
+        # replaced whole, never truncated in place: a worker started just before may be reading it
+        with open(path + '.tmp', 'w') as f:
             for k, v in self.settings.items():
                 f.write('%s=%s\n' % (k, v))
-        os.chmod(path, 0o600)
+        os.chmod(path + '.tmp', 0o600)
+        os.replace(path + '.tmp', path)
         # only the config file: no configuration key may leak in from the caller's environment
         e = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'AUTHCGI_CONFIG': path,
              'MAILER_BACKOFF_BASE_SECONDS': '1', 'MAILER_LEASE_SECONDS': '300'}
