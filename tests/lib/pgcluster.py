@@ -118,25 +118,7 @@ class Cluster:
         args = [os.path.join(PG_BIN, "postgres"), "-D", self.data]
         for k, v in settings.items():
             args += ["-c", "%s=%s" % (k, v)]
-        kw = {}
-        if self.owner:
-            kw = {"user": self.owner[0], "group": self.owner[1], "extra_groups": []}
-        with open(self.log_path, "ab") as log:
-            # Fast shutdown (SIGINT) should this process die without running its atexit hooks.
-            self.proc = subprocess.Popen(args, cwd=self.base, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, start_new_session=True,
-                                         preexec_fn=_pdeathsig_here(), **kw)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError("postgres exited %d:\n%s" % (self.proc.returncode, self.log()))
-            try:
-                self.connect("postgres").close()
-                break
-            except psycopg2.OperationalError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("postgres did not start:\n" + self.log())
-                time.sleep(0.05)
+        self._spawn(args)
         return self
 
     def running(self):
@@ -166,22 +148,29 @@ class Cluster:
                     os.unlink(os.path.join(self.sock_dir, name))
                 except OSError:
                     pass
+        self._spawn(list(self.proc.args))
+        return self
+
+    def _spawn(self, args):
+        """Runs the postmaster (as the cluster's owner) and waits until it accepts connections."""
         kw = {}
         if self.owner:
             kw = {"user": self.owner[0], "group": self.owner[1], "extra_groups": []}
-        args = list(self.proc.args)
         with open(self.log_path, "ab") as log:
+            # Fast shutdown (SIGINT) should this process die without running its atexit hooks.
             self.proc = subprocess.Popen(args, cwd=self.base, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, start_new_session=True,
                                          preexec_fn=_pdeathsig_here(), **kw)
         deadline = time.monotonic() + 60
         while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("postgres exited %d:\n%s" % (self.proc.returncode, self.log()))
             try:
                 self.connect("postgres").close()
-                return self
+                return
             except psycopg2.OperationalError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise AssertionError("postgres did not restart:\n" + self.log())
+                if time.monotonic() > deadline:
+                    raise AssertionError("postgres did not start:\n" + self.log())
                 time.sleep(0.05)
 
     def log(self):
