@@ -1,6 +1,6 @@
-"""A throw-away PostgreSQL 15 cluster for tests and the bench: initdb as the unprivileged
-`postgres` user, one postmaster on a Unix socket only (no TCP), stopped by its PID, then removed.
-Also Django's side of the co-deployment test: a copy of project/ run with /usr/bin/python3."""
+"""The co-deployment test's and the bench's PostgreSQL side: a cluster (tests/lib/pgcluster.py)
+whose superuser owns every database, Django (a copy of project/ run with /usr/bin/python3), the
+service's programs of build/postgres with their configuration, and PgBouncer."""
 import json
 import os
 import pwd
@@ -12,97 +12,29 @@ import textwrap
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 import harness  # noqa: E402
+import pgcluster  # noqa: E402
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+PG_BIN = pgcluster.PG_BIN
 PY = "/usr/bin/python3"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROLE = "authcgi"          # the cluster's superuser (initdb -U): owner of every test database
 
 
-class Cluster:
-    """initdb + postgres -D DIR/data -k DIR/sock, listen_addresses='' (Unix socket only)."""
+class Cluster(pgcluster.Cluster):
+    """tests/lib/pgcluster.py's cluster in directory, its superuser ROLE, the owner of every
+    database here (the co-deployment test and the bench)."""
 
     def __init__(self, directory, settings=()):
-        self.dir = directory
-        self.data = os.path.join(directory, "data")
-        self.sock = os.path.join(directory, "sock")
-        self.log = os.path.join(directory, "postgres.log")
-        self.settings = list(settings)
-        self.proc = None
-
-    def start(self):
-        pw = pwd.getpwnam("postgres")
-        os.chmod(self.dir, 0o711)     # postgres may traverse to its own directories, not list
-        for d in (self.data, self.sock):
-            os.makedirs(d, mode=0o700, exist_ok=True)
-            os.chown(d, pw.pw_uid, pw.pw_gid)
-        os.chmod(self.sock, 0o755)
-        if not os.path.exists(os.path.join(self.data, "PG_VERSION")):
-            out = subprocess.run(["runuser", "-u", "postgres", "--", os.path.join(PG_BIN, "initdb"),
-                                  "-D", self.data, "-U", ROLE, "--auth=trust", "-E", "UTF8",
-                                  "--locale=C.UTF-8"], capture_output=True, text=True,
-                                 cwd="/", timeout=120)
-            if out.returncode != 0:
-                raise RuntimeError("initdb failed: %s%s" % (out.stdout, out.stderr))
-        fd = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.fchown(fd, pw.pw_uid, pw.pw_gid)
-        args = [os.path.join(PG_BIN, "postgres"), "-D", self.data, "-k", self.sock,
-                "-c", "listen_addresses=", "-c", "max_connections=100"]
-        for s in self.settings:
-            args += ["-c", s]
-        # Started as postgres directly (not through runuser), so that proc.pid is the postmaster.
-        self.proc = subprocess.Popen(args, user=pw.pw_uid, group=pw.pw_gid, extra_groups=[],
-                                     stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, cwd="/",
-                                     env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})
-        os.close(fd)
-
-        def up():
-            if self.proc.poll() is not None:
-                raise RuntimeError("postgres exited %s:\n%s" % (self.proc.returncode, self.log_text()))
-            return subprocess.run([os.path.join(PG_BIN, "pg_isready"), "-q", "-h", self.sock,
-                                   "-U", ROLE, "-d", "postgres"]).returncode == 0
-        harness.wait_for(up, timeout=30, what="postgres")
-        return self
-
-    def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()[-4000:]
-        except OSError:
-            return ""
-
-    def psql(self, db, sql, user=ROLE, check=True):
-        """One psql run of sql (unaligned, tuples only, stops at the first error): stdout, or
-        with check=False the CompletedProcess."""
-        out = subprocess.run([os.path.join(PG_BIN, "psql"), "-X", "-q", "-A", "-t", "-v",
-                              "ON_ERROR_STOP=1", "-h", self.sock, "-U", user, "-d", db],
-                             input=sql, capture_output=True, text=True, timeout=60)
-        if not check:
-            return out
-        if out.returncode != 0:
-            raise AssertionError("psql %r failed: %s" % (sql, out.stderr))
-        return out.stdout
+        super().__init__(directory, superuser=ROLE,
+                         settings=dict(s.split("=", 1) for s in settings))
+        self.dir = self.base
+        self.sock = self.sock_dir
 
     def createdb(self, name):
-        self.psql("postgres", 'CREATE DATABASE "%s"' % name)
-        return name
-
-    def connect(self, db):
-        import psycopg2
-        return psycopg2.connect(host=self.sock, dbname=db, user=ROLE)
-
-    def url(self, db, user=ROLE):
-        """The service's DATABASE_URL for db over the socket (libpq URI, host as a parameter)."""
-        return "postgres://%s@/%s?host=%s" % (user, db, self.sock)
-
-    def stop(self):
-        # SIGINT: the fast shutdown (aborts the open connections, then a checkpoint)
-        harness.stop_pid(self.proc, signal.SIGINT, timeout=30)
-        self.proc = None
+        return self.create_database(name)
 
     def remove(self):
         self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Django:

@@ -75,9 +75,7 @@ def setUpModule():
     tmp = tempfile.mkdtemp(prefix="authcgi-django-")
     os.chmod(tmp, 0o711)        # the postgres user reaches its cluster directory below it
     try:
-        cluster = pg.Cluster(os.path.join(tmp, "pg"), ["fsync=off", "full_page_writes=off"])
-        os.makedirs(cluster.dir)
-        cluster.start()
+        cluster = pg.Cluster(os.path.join(tmp, "pg")).start()
         os.makedirs(os.path.join(tmp, "redis"))
         redis = harness.Redis(os.path.join(tmp, "redis")).start()
     except BaseException:

@@ -32,6 +32,7 @@ import psycopg2.extensions
 PG_BIN = os.environ.get("AUTHCGI_PG_BIN", "/usr/lib/postgresql/15/bin")
 PG_TZ = os.environ.get("AUTHCGI_PG_TZ", "Asia/Kolkata")
 SUPERUSER = "postgres"
+OS_USER = "postgres"             # the system user the cluster runs as when we are root
 TEST_APP = "authcgi-tests"      # the application_name of the harness's own connections
 
 # Type OIDs of the values converted back to SQLite's representation (API.md §2.1).
@@ -54,16 +55,22 @@ def _pdeathsig_here():
 
 
 class Cluster:
-    """initdb + postgres on a Unix socket only; stop() by PID."""
+    """initdb + postgres on a Unix socket only; stop() by PID.
 
-    def __init__(self):
-        self.base = tempfile.mkdtemp(prefix="authcgi-pg-")
+    directory: where it lives (default: a new temporary directory); superuser: the role initdb
+    creates and every connection uses; settings: more `-c` settings, overriding the defaults.
+    """
+
+    def __init__(self, directory=None, superuser=SUPERUSER, settings=None):
+        self.base = directory or tempfile.mkdtemp(prefix="authcgi-pg-")
+        self.superuser = superuser
+        self.extra_settings = dict(settings or {})
         self.data = os.path.join(self.base, "data")
         self.sock_dir = os.path.join(self.base, "sock")
         self.log_path = os.path.join(self.base, "postgres.log")
         self.proc = None
         if os.getuid() == 0:
-            pw = pwd.getpwnam(SUPERUSER)
+            pw = pwd.getpwnam(OS_USER)
             self.owner = (pw.pw_uid, pw.pw_gid)
         else:                               # not root: the cluster runs as the caller
             self.owner = None
@@ -73,16 +80,17 @@ class Cluster:
             os.chown(path, *self.owner)
 
     def start(self):
+        os.makedirs(self.base, exist_ok=True)
         os.chmod(self.base, 0o755)
         os.mkdir(self.sock_dir, 0o755)
         os.chmod(self.sock_dir, 0o755)
         open(self.log_path, "w").close()
         for p in (self.base, self.sock_dir, self.log_path):
             self._own(p)
-        initdb = [os.path.join(PG_BIN, "initdb"), "-D", self.data, "-U", SUPERUSER,
+        initdb = [os.path.join(PG_BIN, "initdb"), "-D", self.data, "-U", self.superuser,
                   "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]
         if self.owner:
-            initdb = ["runuser", "-u", SUPERUSER, "--"] + initdb
+            initdb = ["runuser", "-u", OS_USER, "--"] + initdb
         out = subprocess.run(initdb, cwd=self.base, capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise AssertionError("initdb failed: %s%s" % (out.stdout, out.stderr))
@@ -106,28 +114,11 @@ class Cluster:
             # own database and read what the programs sent (test_postgres.py)
             "log_line_prefix": "%m [%p] db=%d app=%a ",
         }
+        settings.update(self.extra_settings)
         args = [os.path.join(PG_BIN, "postgres"), "-D", self.data]
         for k, v in settings.items():
             args += ["-c", "%s=%s" % (k, v)]
-        kw = {}
-        if self.owner:
-            kw = {"user": self.owner[0], "group": self.owner[1], "extra_groups": []}
-        with open(self.log_path, "ab") as log:
-            # Fast shutdown (SIGINT) should this process die without running its atexit hooks.
-            self.proc = subprocess.Popen(args, cwd=self.base, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, start_new_session=True,
-                                         preexec_fn=_pdeathsig_here(), **kw)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError("postgres exited %d:\n%s" % (self.proc.returncode, self.log()))
-            try:
-                self.connect("postgres").close()
-                break
-            except psycopg2.OperationalError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("postgres did not start:\n" + self.log())
-                time.sleep(0.05)
+        self._spawn(args)
         return self
 
     def running(self):
@@ -157,22 +148,29 @@ class Cluster:
                     os.unlink(os.path.join(self.sock_dir, name))
                 except OSError:
                     pass
+        self._spawn(list(self.proc.args))
+        return self
+
+    def _spawn(self, args):
+        """Runs the postmaster (as the cluster's owner) and waits until it accepts connections."""
         kw = {}
         if self.owner:
             kw = {"user": self.owner[0], "group": self.owner[1], "extra_groups": []}
-        args = list(self.proc.args)
         with open(self.log_path, "ab") as log:
+            # Fast shutdown (SIGINT) should this process die without running its atexit hooks.
             self.proc = subprocess.Popen(args, cwd=self.base, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, start_new_session=True,
                                          preexec_fn=_pdeathsig_here(), **kw)
         deadline = time.monotonic() + 60
         while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("postgres exited %d:\n%s" % (self.proc.returncode, self.log()))
             try:
                 self.connect("postgres").close()
-                return self
+                return
             except psycopg2.OperationalError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise AssertionError("postgres did not restart:\n" + self.log())
+                if time.monotonic() > deadline:
+                    raise AssertionError("postgres did not start:\n" + self.log())
                 time.sleep(0.05)
 
     def log(self):
@@ -183,18 +181,30 @@ class Cluster:
             return ""
 
     def connect(self, dbname, autocommit=False):
-        con = psycopg2.connect(dbname=dbname, user=SUPERUSER, host=self.sock_dir,
+        con = psycopg2.connect(dbname=dbname, user=self.superuser, host=self.sock_dir,
                                connect_timeout=5, options="-c timezone=UTC",
                                application_name=TEST_APP)
         con.autocommit = autocommit
         return con
 
-    def url(self, dbname):
+    def url(self, dbname, user=None):
         """The DATABASE_URL of API.md §10.1 for dbname: a libpq URI on the Unix socket."""
-        return "postgres://%s@/%s?host=%s" % (SUPERUSER, dbname, self.sock_dir)
+        return "postgres://%s@/%s?host=%s" % (user or self.superuser, dbname, self.sock_dir)
 
-    def create_database(self):
-        name = "authcgi_test_" + uuid.uuid4().hex[:16]
+    def psql(self, dbname, sql, user=None, check=True):
+        """One psql run of sql (unaligned, tuples only, stops at the first error): its stdout,
+        or with check=False the CompletedProcess."""
+        out = subprocess.run([os.path.join(PG_BIN, "psql"), "-X", "-q", "-A", "-t", "-v",
+                              "ON_ERROR_STOP=1", "-h", self.sock_dir, "-U", user or self.superuser,
+                              "-d", dbname], input=sql, capture_output=True, text=True, timeout=60)
+        if not check:
+            return out
+        if out.returncode != 0:
+            raise AssertionError("psql %r failed: %s" % (sql, out.stderr))
+        return out.stdout
+
+    def create_database(self, name=None):
+        name = name or "authcgi_test_" + uuid.uuid4().hex[:16]
         con = self.connect("postgres", autocommit=True)
         try:
             con.cursor().execute('CREATE DATABASE "%s"' % name)
