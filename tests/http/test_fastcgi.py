@@ -356,9 +356,12 @@ class FastCGITest(unittest.TestCase):
                         return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
                 except OSError:
                     return True
-            # A request that reaches a process as it dies fails (only that one); wait for the
-            # deaths so that every request below finds the replacements.
+            # A request that reaches a process as it dies fails (only that one), and so may one
+            # that comes after lighttpd reaped it but before it started the replacement: wait
+            # for the deaths and for the replacements, so that every request below finds them.
             wait_for(lambda: all(dead(p) for p in before), what="the killed processes to die")
+            wait_for(lambda: backends() and not set(backends()) & set(before),
+                     what="lighttpd to start the replacements")
             for _ in range(5):
                 self.assertEqual(server.request("GET", "/users/current-user/", headers=headers).status, 200)
                 self.assertEqual(server.request("GET", "/users/login/").status, 405)
