@@ -144,7 +144,8 @@ unit: $(UNITS)
 # Everything a change can break, with the counts on the last line. `test` and `run` install
 # the missing packages first and only then build, in a make started after the install (this
 # one computed PKG_CFLAGS before the packages were there); as a non-root user bin/install-deps
-# prints the apt-get command and fails, before anything is compiled.
+# prints the apt-get command and fails, before anything is compiled. bin/devserver does both
+# for `run`, because only it knows the engine (DB=postgres) and so what to install and build.
 test:
 	bin/install-deps --test
 	$(MAKE) --no-print-directory all unit fuzz-build shared postgres
@@ -152,8 +153,6 @@ test:
 	/usr/bin/python3 tests/run
 
 run:
-	bin/install-deps --run
-	$(MAKE) --no-print-directory all
 	bin/devserver
 
 asan:

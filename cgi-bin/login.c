@@ -77,8 +77,9 @@ static int succeed(struct ctx *c, struct cred_resv *res, struct user *u)
 }
 
 /* One reserved attempt: the lookup, the one password check, and its verdict. */
-static int attempt(struct ctx *c, struct cred_resv *res, struct user **out)
+static int attempt(struct ctx *c, struct cred_resv *res, void *arg)
 {
+	struct user **out = arg;
 	const char *email = c->field[0], *password = c->field[1];
 	char trimmed[EMAIL_MAX + 1];
 	struct user *u = NULL;
@@ -106,25 +107,13 @@ static int attempt(struct ctx *c, struct cred_resv *res, struct user **out)
 
 static int handle(struct ctx *c)
 {
-	struct cred_resv res;
 	struct user *u = NULL;
-	long retry = 0;
 	int rc;
 
 	if (!c->field[0] || !c->field[1])
 		return resp_error(&c->resp, 400, "Please provide email and password");
 	/* §1.12: the attempt is reserved before anything is hashed. */
-	rc = cred_reserve(c, c->field[0], &res, &retry);
-	if (rc == AC_ELIMIT) {
-		ctx_too_many(c, retry, CRED_TOO_MANY);
-		return AC_OK;
-	}
-	if (rc != AC_OK)
-		return rc;
-	rc = attempt(c, &res, &u);
-	/* No verdict (503, 500): both reservations are given back. */
-	if (rc != AC_OK)
-		cred_release(c, &res);
+	rc = cred_attempt(c, c->field[0], attempt, &u);
 	c->user = u;
 	return rc;
 }

@@ -32,13 +32,14 @@ static int renew_sessions(struct ctx *c)
 }
 
 /* One reserved attempt: the current password's check, its verdict, and the change. */
-static int attempt(struct ctx *c, struct cred_resv *res)
+static int attempt(struct ctx *c, struct cred_resv *res, void *arg)
 {
 	const char *current = c->field[0], *new_password = c->field[1];
 	struct pw_params params;
 	struct db *db;
 	int rc, ok = 0;
 
+	(void)arg;
 	rc = cred_verify(c, c->user, current, &ok);
 	if (rc != AC_OK)
 		return rc;
@@ -68,8 +69,6 @@ static int attempt(struct ctx *c, struct cred_resv *res)
 
 static int handle(struct ctx *c)
 {
-	struct cred_resv res;
-	long retry = 0;
 	int rc;
 
 	if (!c->field[0] || !c->field[1])
@@ -80,18 +79,7 @@ static int handle(struct ctx *c)
 	if (rc != AC_OK)
 		return rc;
 	/* §1.12: the attempt is reserved before the current password is hashed. */
-	rc = cred_reserve(c, c->user->email, &res, &retry);
-	if (rc == AC_ELIMIT) {
-		ctx_too_many(c, retry, CRED_TOO_MANY);
-		return AC_OK;
-	}
-	if (rc != AC_OK)
-		return rc;
-	rc = attempt(c, &res);
-	/* No verdict (503, 500): both reservations are given back. */
-	if (rc != AC_OK)
-		cred_release(c, &res);
-	return rc;
+	return cred_attempt(c, c->user->email, attempt, NULL);
 }
 
 static const struct endpoint password_change = {

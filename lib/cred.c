@@ -16,7 +16,9 @@ static void slots_of(const struct ctx *c, const struct cred_resv *res, struct rl
 	slot[1] = (struct rl_slot){ &c->cfg->rl_login_addr, RL_LOGIN_ADDR, c->req.client_subject };
 }
 
-int cred_reserve(struct ctx *c, const char *email, struct cred_resv *res, long *retry_after)
+/* Reserves the attempt; AC_ELIMIT with *retry_after set holds nothing. */
+static int cred_reserve(struct ctx *c, const char *email, struct cred_resv *res,
+			long *retry_after)
 {
 	struct rl_slot slot[2];
 	struct rds *r;
@@ -59,13 +61,34 @@ static int settle(struct ctx *c, struct cred_resv *res, enum rl_settle account, 
 	return rl_settle(r, slot, ops, 2);
 }
 
-void cred_release(struct ctx *c, struct cred_resv *res)
+/* An attempt without a verdict (503, 500): both reservations back, best effort (on a fresh
+ * connection when this one failed). Nothing once the attempt was settled. */
+static void cred_release(struct ctx *c, struct cred_resv *res)
 {
 	if (!res->held[0] && !res->held[1])
 		return;
 	if (settle(c, res, RL_GIVE_BACK, RL_GIVE_BACK) != AC_OK)
 		log_error("login attempt without a verdict: its reservation could not be given back "
 			  "(email %.16s)", res->account);
+}
+
+int cred_attempt(struct ctx *c, const char *email,
+		 int (*attempt)(struct ctx *c, struct cred_resv *res, void *arg), void *arg)
+{
+	struct cred_resv res;
+	long retry = 0;
+	int rc = cred_reserve(c, email, &res, &retry);
+
+	if (rc == AC_ELIMIT) {
+		ctx_too_many(c, retry, CRED_TOO_MANY);
+		return AC_OK;
+	}
+	if (rc != AC_OK)
+		return rc;
+	rc = attempt(c, &res, arg);
+	if (rc != AC_OK)
+		cred_release(c, &res);
+	return rc;
 }
 
 int cred_verify(struct ctx *c, const struct user *u, const char *password, int *ok)

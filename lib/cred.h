@@ -16,12 +16,14 @@ struct cred_resv {
 };
 
 /*
- * Reserves the attempt before anything is hashed: INCRs login-account and login-addr in one
- * script. AC_OK (the attempt may check one password); AC_ELIMIT with *retry_after set, holding
- * nothing (the 429 is the caller's); AC_EUNAVAIL. Every AC_OK must end in exactly one of
- * cred_failed, cred_succeeded or cred_release.
+ * One password attempt under a reservation (§1.12): before anything is hashed, one script
+ * INCRs login-account and login-addr; when either is over its COUNT the answer is the 429 of
+ * CRED_TOO_MANY and nothing is held. Otherwise attempt(c, res, arg) runs and settles res with
+ * cred_failed or cred_succeeded when it reaches a verdict; when it returns an error (no
+ * verdict) both reservations are given back. Returns what attempt returned, or AC_EUNAVAIL.
  */
-int cred_reserve(struct ctx *c, const char *email, struct cred_resv *res, long *retry_after);
+int cred_attempt(struct ctx *c, const char *email,
+		 int (*attempt)(struct ctx *c, struct cred_resv *res, void *arg), void *arg);
 /*
  * Verifies password against u's stored hash, or against a dummy hash when u is NULL, so
  * both cost the same. *ok is 1 only for a match on an active account. Unsupported and
@@ -39,10 +41,5 @@ int cred_hash(struct ctx *c, const char *password, char **out);
 void cred_failed(struct ctx *c, struct cred_resv *res, const struct user *u);
 /* A success: DEL the login-account counter, give back the login-addr reservation. */
 int cred_succeeded(struct ctx *c, struct cred_resv *res);
-/*
- * An attempt without a verdict (503, 500): gives back both reservations, best effort (on a
- * fresh connection when this one failed). Does nothing once the attempt was settled.
- */
-void cred_release(struct ctx *c, struct cred_resv *res);
 
 #endif

@@ -3,6 +3,7 @@
 #include "err.h"
 #include "log.h"
 #include "sentinel.h"
+#include "timefmt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -246,7 +247,7 @@ fail:
 static int connect_sentinel(const struct cfg *cfg, struct rds **out)
 {
 	const struct cfg_redis *rc = &cfg->redis;
-	long long deadline = sentinel_now_ms() + 2LL * cfg->redis_connect_timeout_ms +
+	long long deadline = tm_mono_ms() + 2LL * cfg->redis_connect_timeout_ms +
 			     cfg->redis_timeout_ms;
 	size_t first = 0;
 

@@ -138,13 +138,38 @@ static const char settle_lua[] =
 	"return 0";
 
 #define RL_MAX_SLOTS 4
+#define RL_MAX_ARGS (3 + 3 * RL_MAX_SLOTS)
+
+/*
+ * EVAL script with k keys, then the args (NULL-free, at most 2 per key): binary-safe through
+ * rds_argv. *rep as rds_argv gives it.
+ */
+static int eval(struct rds *r, const char *script, int k, char keys[][160], const char **args,
+		int nargs, redisReply **rep)
+{
+	const char *argv[RL_MAX_ARGS];
+	size_t lens[RL_MAX_ARGS];
+	char nkeys[16];
+	int argc = 0;
+
+	snprintf(nkeys, sizeof nkeys, "%d", k);
+	argv[argc++] = "EVAL";
+	argv[argc++] = script;
+	argv[argc++] = nkeys;
+	for (int j = 0; j < k; j++)
+		argv[argc++] = keys[j];
+	for (int j = 0; j < nargs; j++)
+		argv[argc++] = args[j];
+	for (int j = 0; j < argc; j++)
+		lens[j] = strlen(argv[j]);
+	return rds_argv(r, rep, argc, argv, lens);
+}
 
 int rl_reserve(struct rds *r, const struct rl_slot *slots, int n, int *held, long *retry_after)
 {
-	char keys[RL_MAX_SLOTS][160], counts[RL_MAX_SLOTS][16], secs[RL_MAX_SLOTS][16], nkeys[16];
-	const char *argv[3 + 3 * RL_MAX_SLOTS];
-	size_t lens[3 + 3 * RL_MAX_SLOTS];
-	int idx[RL_MAX_SLOTS], k = 0, argc = 0, rc, tripped = 0;
+	char keys[RL_MAX_SLOTS][160], counts[RL_MAX_SLOTS][16], secs[RL_MAX_SLOTS][16];
+	const char *args[2 * RL_MAX_SLOTS];
+	int idx[RL_MAX_SLOTS], k = 0, rc, tripped = 0;
 	redisReply *rep;
 
 	if (n > RL_MAX_SLOTS)
@@ -156,23 +181,13 @@ int rl_reserve(struct rds *r, const struct rl_slot *slots, int n, int *held, lon
 		key_of(keys[k], sizeof keys[k], slots[i].name, slots[i].subject);
 		snprintf(counts[k], sizeof counts[k], "%u", slots[i].lim->count);
 		snprintf(secs[k], sizeof secs[k], "%u", slots[i].lim->seconds ? slots[i].lim->seconds : 1);
+		args[2 * k] = counts[k];
+		args[2 * k + 1] = secs[k];
 		idx[k++] = i;
 	}
 	if (k == 0)
 		return AC_OK;
-	snprintf(nkeys, sizeof nkeys, "%d", k);
-	argv[argc++] = "EVAL";
-	argv[argc++] = reserve_lua;
-	argv[argc++] = nkeys;
-	for (int j = 0; j < k; j++)
-		argv[argc++] = keys[j];
-	for (int j = 0; j < k; j++) {
-		argv[argc++] = counts[j];
-		argv[argc++] = secs[j];
-	}
-	for (int j = 0; j < argc; j++)
-		lens[j] = strlen(argv[j]);
-	rc = rds_argv(r, &rep, argc, argv, lens);
+	rc = eval(r, reserve_lua, k, keys, args, 2 * k, &rep);
 	if (rc != AC_OK)
 		return rc;
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != (size_t)(2 * k)) {
@@ -198,10 +213,9 @@ int rl_reserve(struct rds *r, const struct rl_slot *slots, int n, int *held, lon
 
 int rl_settle(struct rds *r, const struct rl_slot *slots, const enum rl_settle *ops, int n)
 {
-	char keys[RL_MAX_SLOTS][160], nkeys[16];
-	const char *argv[3 + 2 * RL_MAX_SLOTS], *how[RL_MAX_SLOTS];
-	size_t lens[3 + 2 * RL_MAX_SLOTS];
-	int k = 0, argc = 0, rc;
+	char keys[RL_MAX_SLOTS][160];
+	const char *how[RL_MAX_SLOTS];
+	int k = 0, rc;
 	redisReply *rep;
 
 	if (n > RL_MAX_SLOTS)
@@ -214,17 +228,7 @@ int rl_settle(struct rds *r, const struct rl_slot *slots, const enum rl_settle *
 	}
 	if (k == 0)
 		return AC_OK;
-	snprintf(nkeys, sizeof nkeys, "%d", k);
-	argv[argc++] = "EVAL";
-	argv[argc++] = settle_lua;
-	argv[argc++] = nkeys;
-	for (int j = 0; j < k; j++)
-		argv[argc++] = keys[j];
-	for (int j = 0; j < k; j++)
-		argv[argc++] = how[j];
-	for (int j = 0; j < argc; j++)
-		lens[j] = strlen(argv[j]);
-	rc = rds_argv(r, &rep, argc, argv, lens);
+	rc = eval(r, settle_lua, k, keys, how, k, &rep);
 	freeReplyObject(rep);
 	return rc;
 }

@@ -2,23 +2,16 @@
 #include "sentinel.h"
 #include "err.h"
 #include "log.h"
+#include "timefmt.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
-long long sentinel_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 unsigned sentinel_budget_ms(long long deadline_ms, unsigned step_ms)
 {
-	long long left = deadline_ms - sentinel_now_ms();
+	long long left = deadline_ms - tm_mono_ms();
 
 	if (left <= 0)
 		return 0;

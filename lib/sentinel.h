@@ -11,8 +11,6 @@ struct sentinel_addr {
 	int port;
 };
 
-/* Milliseconds of CLOCK_MONOTONIC; the clock of every deadline here. */
-long long sentinel_now_ms(void);
 /* min(step_ms, what is left until deadline_ms); 0 when the deadline has passed. */
 unsigned sentinel_budget_ms(long long deadline_ms, unsigned step_ms);
 

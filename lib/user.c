@@ -119,13 +119,6 @@ int user_by_id(struct db *db, const char *id, struct user **out)
 	return fetch_one(db, Q_USER_BY_ID, hex, out);
 }
 
-/* Runs a statement that returns no rows; *changes (may be NULL) gets its change count. */
-static int exec_params(struct db *db, enum db_q q, size_t n, const char *const *params,
-		       long *changes)
-{
-	return db_run(db, q, n, params, NULL, changes);
-}
-
 int user_insert_profile(struct db *db, const char *user_hex, const char *phone_number,
 			const char *github_link, const char *birth_date, char profile_id[37])
 {
@@ -140,7 +133,7 @@ int user_insert_profile(struct db *db, const char *user_hex, const char *phone_n
 	params[2] = github_link;
 	params[3] = birth_date;
 	params[4] = user_hex;
-	rc = exec_params(db, Q_PROFILE_INSERT, 5, params, NULL);
+	rc = db_run(db, Q_PROFILE_INSERT, 5, params, NULL, NULL);
 	if (rc == AC_OK && profile_id)
 		memcpy(profile_id, pid, sizeof pid);
 	return rc;
@@ -199,12 +192,12 @@ static int record_login_tx(struct db *db, void *arg)
 	if (l->new_hash) {
 		const char *p[3] = { l->new_hash, l->hex, l->old_hash };
 
-		rc = exec_params(db, Q_USER_SET_PASSWORD, 3, p, &l->changes);
+		rc = db_run(db, Q_USER_SET_PASSWORD, 3, p, NULL, &l->changes);
 	}
 	if (rc == AC_OK) {
 		const char *p[2] = { l->now, l->hex };
 
-		rc = exec_params(db, Q_USER_SET_LAST_LOGIN, 2, p, NULL);
+		rc = db_run(db, Q_USER_SET_LAST_LOGIN, 2, p, NULL, NULL);
 	}
 	return rc;
 }
@@ -253,7 +246,7 @@ int user_insert(struct db *db, const char *email, const char *first_name, const 
 	p[3] = now;
 	p[4] = hex;
 	p[5] = email;
-	rc = exec_params(db, Q_USER_INSERT, 6, p, NULL);
+	rc = db_run(db, Q_USER_INSERT, 6, p, NULL, NULL);
 	if (rc != AC_OK)
 		return rc;
 	rc = user_insert_profile(db, hex, NULL, NULL, NULL, NULL);
@@ -271,11 +264,11 @@ int user_delete_abandoned(struct db *db, const char *email, const char *joined_b
 	for (size_t i = 0; rc == AC_OK && i < r.n; i++) {
 		const char *id = db_cell(&r, i, 0), *old = db_cell(&r, i, 1);
 
-		rc = exec_params(db, Q_MAIL_DELETE_TO, 1, &old, NULL);
+		rc = db_run(db, Q_MAIL_DELETE_TO, 1, &old, NULL, NULL);
 		if (rc == AC_OK)
-			rc = exec_params(db, Q_PROFILE_DELETE, 1, &id, NULL);
+			rc = db_run(db, Q_PROFILE_DELETE, 1, &id, NULL, NULL);
 		if (rc == AC_OK)
-			rc = exec_params(db, Q_USER_DELETE, 1, &id, NULL);
+			rc = db_run(db, Q_USER_DELETE, 1, &id, NULL, NULL);
 	}
 	db_rows_clear(&r);
 	return rc;
@@ -293,7 +286,7 @@ int user_set_password(struct db *db, const char *id, const char *old_hash, const
 	p[0] = new_hash;
 	p[1] = hex;
 	p[2] = old_hash;
-	rc = exec_params(db, Q_USER_SET_PASSWORD, 3, p, &changes);
+	rc = db_run(db, Q_USER_SET_PASSWORD, 3, p, NULL, &changes);
 	if (rc != AC_OK)
 		return rc;
 	return changes == 1 ? AC_OK : AC_ECONFLICT;
@@ -310,7 +303,7 @@ int user_set_active(struct db *db, const char *id, int active)
 		return AC_EINTERNAL;
 	p[0] = active ? "1" : "0";
 	p[1] = hex;
-	rc = exec_params(db, Q_USER_SET_ACTIVE, 2, p, &changes);
+	rc = db_run(db, Q_USER_SET_ACTIVE, 2, p, NULL, &changes);
 	if (rc != AC_OK)
 		return rc;
 	return changes == 1 ? AC_OK : AC_ENOTFOUND;
@@ -329,7 +322,7 @@ int user_set_flags(struct db *db, const char *id, int active, int staff, int sup
 	p[1] = staff ? "1" : "0";
 	p[2] = superuser ? "1" : "0";
 	p[3] = hex;
-	rc = exec_params(db, Q_USER_SET_FLAGS, 4, p, &changes);
+	rc = db_run(db, Q_USER_SET_FLAGS, 4, p, NULL, &changes);
 	if (rc != AC_OK)
 		return rc;
 	return changes == 1 ? AC_OK : AC_ENOTFOUND;

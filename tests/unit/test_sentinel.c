@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "sentinel.h"
+#include "timefmt.h"
 
 static redisReply str(const char *s)
 {
@@ -98,7 +99,7 @@ static void role(void **state)
 
 static void budget(void **state)
 {
-	long long now = sentinel_now_ms();
+	long long now = tm_mono_ms();
 
 	(void)state;
 	assert_int_equal(sentinel_budget_ms(now - 1, 500), 0);
@@ -176,31 +177,31 @@ static void discovery(void **state)
 	rc.sentinels[2] = (struct cfg_redis_node){ "127.0.0.1", p_err };
 	rc.sentinels[3] = (struct cfg_redis_node){ "127.0.0.1", p_ok };
 	/* refused, unknown name, error: skipped in order; the fourth answers */
-	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 1000, sentinel_now_ms() + 5000, &a, &which),
+	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 1000, tm_mono_ms() + 5000, &a, &which),
 			 AC_OK);
 	assert_int_equal(which, 3);
 	assert_string_equal(a.host, "127.0.0.9");
 	assert_int_equal(a.port, 6390);
 	/* asking from the one after */
-	assert_int_equal(sentinel_master_addr(&rc, 4, 500, 1000, sentinel_now_ms() + 5000, &a, &which),
+	assert_int_equal(sentinel_master_addr(&rc, 4, 500, 1000, tm_mono_ms() + 5000, &a, &which),
 			 AC_EUNAVAIL);
 	rc.n_sentinels = 3;
-	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 1000, sentinel_now_ms() + 5000, &a, &which),
+	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 1000, tm_mono_ms() + 5000, &a, &which),
 			 AC_EUNAVAIL);
 	/* a Sentinel that accepts and never answers costs its command timeout, then the next is asked */
 	rc.sentinels[0] = (struct cfg_redis_node){ "127.0.0.1", p_mute };
 	rc.sentinels[1] = (struct cfg_redis_node){ "127.0.0.1", p_ok };
 	rc.n_sentinels = 2;
-	t0 = sentinel_now_ms();
-	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 300, sentinel_now_ms() + 5000, &a, &which),
+	t0 = tm_mono_ms();
+	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 300, tm_mono_ms() + 5000, &a, &which),
 			 AC_OK);
 	assert_int_equal(which, 1);
-	assert_in_range(sentinel_now_ms() - t0, 250, 1500);
+	assert_in_range(tm_mono_ms() - t0, 250, 1500);
 	/* the deadline cuts the wait short, and nothing is asked after it */
-	t0 = sentinel_now_ms();
-	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 1000, sentinel_now_ms() + 200, &a, &which),
+	t0 = tm_mono_ms();
+	assert_int_equal(sentinel_master_addr(&rc, 0, 500, 1000, tm_mono_ms() + 200, &a, &which),
 			 AC_EUNAVAIL);
-	assert_in_range(sentinel_now_ms() - t0, 150, 800);
+	assert_in_range(tm_mono_ms() - t0, 150, 800);
 	stop(nil);
 	stop(err);
 	stop(okk);
