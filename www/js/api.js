@@ -1,4 +1,6 @@
-// Same-origin calls to the authcgi API (/users/...): JSON or multipart in, {ok, status, data} out; never throws.
+// Same-origin calls to the authcgi API (/users/..., under the site's prefix): JSON or multipart in, {ok, status, data} out; never throws.
+
+import { sitePath } from './config.js';
 
 const UNREACHABLE = 'The server could not be reached. Check your connection and try again.';
 
@@ -12,7 +14,7 @@ export async function api(path, { method = 'GET', json, form } = {}) {
 	}
 	let res;
 	try {
-		res = await fetch(path, init);
+		res = await fetch(sitePath(path), init);
 	} catch {
 		return { ok: false, status: 0, data: { error: UNREACHABLE } };
 	}
