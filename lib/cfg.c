@@ -149,9 +149,9 @@ static int find_key(const char *k, size_t n)
 static int parse_line(struct cfg_file *f, const char *s, size_t n, unsigned lineno, char *err,
 		      size_t errlen)
 {
-	size_t klen = 0, vlen;
-	const char *key, *v;
-	int k;
+	size_t klen = 0, vlen, rawlen;
+	const char *key, *v, *rawv;
+	int k, quoted = 0;
 
 	while (n > 0 && is_space(*s)) {
 		s++;
@@ -185,6 +185,8 @@ static int parse_line(struct cfg_file *f, const char *s, size_t n, unsigned line
 		goto malformed;
 	v++;
 	vlen--;
+	rawv = v;
+	rawlen = vlen;
 	while (vlen > 0 && is_space(*v)) {
 		v++;
 		vlen--;
@@ -192,6 +194,7 @@ static int parse_line(struct cfg_file *f, const char *s, size_t n, unsigned line
 	if (vlen >= 2 && (v[0] == '"' || v[0] == '\'') && v[vlen - 1] == v[0]) {
 		v++;
 		vlen -= 2;
+		quoted = 1;
 	}
 	k = find_key(key, klen);
 	if (k < 0) {
@@ -199,6 +202,19 @@ static int parse_line(struct cfg_file *f, const char *s, size_t n, unsigned line
 			 (int)(klen > 64 ? 64 : klen), key);
 		return AC_OK;
 	}
+	/*
+	 * "KEY=value   # note" is refused, not guessed at: taking the '#' as a comment would
+	 * silently shorten a secret that contains " #", taking it as data turns the note into part
+	 * of a URL. A quoted value keeps its " #"; "KEY=a#b" (no blank before '#') is data.
+	 */
+	for (size_t i = 0; !quoted && i + 1 < rawlen; i++)
+		if (is_space(rawv[i]) && rawv[i + 1] == '#') {
+			seterr(err, errlen,
+			       "line %u: %s: a comment after the value (' #...'): put comments on "
+			       "their own line, or quote the value if the '#' belongs to it",
+			       lineno, key_names[k]);
+			return AC_EINVAL;
+		}
 	if (f->value[k]) {
 		seterr(err, errlen, "line %u: %s is already set on line %u", lineno, key_names[k],
 		       f->line[k]);

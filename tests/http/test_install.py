@@ -215,6 +215,8 @@ class LighttpdUserTest(unittest.TestCase):
             port = free_port()
             conf = conf.replace("/srv/authcgi", top).replace(
                 "/var/log/lighttpd/authcgi-error.log", os.path.join(top, "log", "error.log")).replace(
+                "/var/log/lighttpd/authcgi-cgi.log", os.path.join(top, "log", "cgi.log")).replace(
+                "/run/lighttpd.pid", os.path.join(top, "lighttpd.pid")).replace(
                 "server.port          = 8080", "server.port          = %d" % port)
             conf_path = os.path.join(top, "lighttpd.conf")
             with open(conf_path, "w") as f:

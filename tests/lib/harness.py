@@ -360,6 +360,7 @@ class Lighttpd:
         self.prefix = prefix
         self.port = free_port()
         self.errorlog = os.path.join(stack.dir, "lighttpd-error.log")
+        self.cgilog = os.path.join(stack.dir, "lighttpd-cgi.log")   # server.breakagelog
         self.proc = None
 
     def transform(self, conf):
@@ -381,6 +382,8 @@ class Lighttpd:
         # that user, not as the sample's www-data.
         conf = re.sub(r"(?m)^server\.(user|group)name .*$", "", conf)
         conf = conf.replace("/var/log/lighttpd/authcgi-error.log", self.errorlog)
+        conf = conf.replace("/var/log/lighttpd/authcgi-cgi.log", self.cgilog)
+        conf = conf.replace("/run/lighttpd.pid", os.path.join(self.stack.dir, "lighttpd.pid"))
         path = os.path.join(self.stack.dir, "lighttpd.conf")
         with open(path, "w") as f:
             f.write(conf)
@@ -412,11 +415,15 @@ class Lighttpd:
         return HttpResponse(resp.status, resp.getheaders(), data)
 
     def log(self):
-        try:
-            with open(self.errorlog, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        """The server's error log and, for lighttpd, the programs' stderr (its breakagelog)."""
+        text = ""
+        for path in (self.errorlog, getattr(self, "cgilog", None)):
+            try:
+                with open(path or "", encoding="utf-8", errors="replace") as f:
+                    text += f.read()
+            except FileNotFoundError:
+                pass
+        return text
 
     def stop(self):
         stop_pid(self.proc)

@@ -239,8 +239,31 @@ static void test_file_format(void **state)
 	fails("EMAIL_HOST=\"mail.example.com'\n", "EMAIL_HOST");
 	/* no escaping: the backslash stays and the value is not a number */
 	fails("EMAIL_PORT=\\25\n", "EMAIL_PORT");
-	/* no inline comments */
-	fails("EMAIL_PORT=25 # smtp\n", "EMAIL_PORT");
+	/* no inline comments: a blank then '#' after a value is refused as what it is, naming
+	 * the line and the key but never the value */
+	fails("EMAIL_PORT=25 # smtp\n", "line 3: EMAIL_PORT: a comment after the value");
+	fails("FRONTEND_URL=https://app.example.com        # where the 302s land\n",
+	      "line 3: FRONTEND_URL: a comment after the value");
+	fails("EMAIL_HOST_PASSWORD=abc\t#tab\n", "EMAIL_HOST_PASSWORD: a comment after the value");
+	fails("EMAIL_HOST_PASSWORD= #x\n", "a comment after the value");
+	fails("EMAIL_HOST_PASSWORD=\"quoted\" # then a comment\n", "a comment after the value");
+	{
+		char err[256] = "";
+
+		assert_int_equal(build("SECRET_KEY=" SECRET " # the key\n", &c, err, sizeof err),
+				 AC_EINVAL);
+		assert_null(strstr(err, SECRET));
+		assert_non_null(strstr(err, "line 1: SECRET_KEY: a comment"));
+	}
+	/* a '#' that belongs to the value: without a blank before it, or quoted */
+	c = ok("EMAIL_HOST_PASSWORD=pa#ss\nEMAIL_HOST_USER=\"a #b\"\nDEFAULT_FROM_EMAIL='Team #1 <t@example.com>'\n"
+	       "AWS_SECRET_ACCESS_KEY=#leading\n");
+	assert_string_equal(c->email_host_password, "pa#ss");
+	assert_string_equal(c->email_host_user, "a #b");
+	assert_string_equal(c->default_from_email, "Team #1 <t@example.com>");
+	cfg_free(c);
+	/* an unknown key's line is ignored whatever it holds */
+	cfg_free(ok("SOME_OTHER_KEY=1 # note\n"));
 
 	/* the value is everything after the first '=' */
 	c = ok("DEFAULT_FROM_EMAIL=a=b@example.com\n");
