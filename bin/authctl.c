@@ -1,6 +1,7 @@
 /* authctl — the admin CLI: migrate the database, create and list users, deactivate, revoke sessions. */
 #include "cfg.h"
 #include "db/db.h"
+#include "dbowner.h"
 #include "email.h"
 #include "err.h"
 #include "log.h"
@@ -241,7 +242,7 @@ static int cmd_list(const struct cfg *cfg)
 int main(int argc, char **argv)
 {
 	struct cfg *cfg;
-	char err[256];
+	char err[256], owner_msg[1536];
 	const char *cmd;
 	int rc;
 
@@ -264,6 +265,11 @@ int main(int argc, char **argv)
 	}
 	if (cfg_load(&cfg, err, sizeof err) != AC_OK) {
 		fprintf(stderr, "authctl: configuration: %s\n", err);
+		return EXIT_FAIL;
+	}
+	if (dbowner_check(cfg, owner_msg, sizeof owner_msg) != AC_OK) {
+		fprintf(stderr, "authctl: %s\n", owner_msg);
+		cfg_free(cfg);
 		return EXIT_FAIL;
 	}
 	if (!strcmp(cmd, "migrate"))

@@ -233,7 +233,14 @@ class Stack:
         return env
 
     def authctl(self, *args, input=None, check=True):
-        out = subprocess.run([os.path.join(BUILD, "bin", "authctl"), *args], env=self.env(),
+        # Once a server sample has handed the stack to its user (Apache's www-data), authctl
+        # runs as that user, as DEPLOY.md says: as root it refuses another user's database.
+        cmd = [os.path.join(BUILD, "bin", "authctl"), *args]
+        owner = os.stat(self.dir).st_uid
+        if os.geteuid() == 0 and owner != 0 and self.engine == "sqlite":
+            import pwd
+            cmd = ["runuser", "-u", pwd.getpwuid(owner).pw_name, "--"] + cmd
+        out = subprocess.run(cmd, env=self.env(),
                              input=input, capture_output=True, text=True, timeout=60)
         if check and out.returncode != 0:
             raise AssertionError("authctl %s failed: %s" % (args, out.stderr))
