@@ -6,7 +6,8 @@
 #                   an existing server
 #   make postgres   the PostgreSQL-capable programs in build/postgres/ (POSTGRES=1, dynamic)
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
-#   make install    PREFIX=/srv/authcgi [DESTDIR=/stage] [POSTGRES=1]: the tree of DEPLOY.md
+#   make install    PREFIX=/srv/authcgi [DESTDIR=/stage] [POSTGRES=1] [CGI_USER=www-data]: the
+#                   tree of DEPLOY.md (it builds what it installs: no `make` needed before it)
 # O=DIR puts every build product under DIR (the sanitizer build uses O=build/asan SAN=1, the
 # all-shared build that valgrind checks O=build/shared SHARED=1, PostgreSQL O=build/postgres).
 
@@ -171,6 +172,7 @@ postgres:
 # engine: `make install POSTGRES=1` installs the PostgreSQL-capable (dynamically linked) programs.
 INSTALL_O    ?= build/install$(PREFIX)$(if $(filter 1,$(POSTGRES)),-postgres)
 INSTALL_ROOT  = $(if $(DESTDIR),$(abspath $(DESTDIR)))$(PREFIX)
+MAN_PAGES    := man/authctl.8 man/mailer.8
 SAMPLES      := httpd.conf.sample lighttpd.conf.sample authcgi.conf.sample authcgi-mailer.service.sample
 install:
 	@case "$(PREFIX)" in /*) ;; *) echo "make install: PREFIX must be an absolute path" >&2; exit 2;; esac
@@ -187,6 +189,10 @@ install:
 	  sed -e 's|/srv/authcgi|$(PREFIX)|g' -e 's|/usr/local/authcgi|$(PREFIX)|g' $$f > $(INSTALL_ROOT)/$$f.tmp && \
 	  chmod 644 $(INSTALL_ROOT)/$$f.tmp && mv $(INSTALL_ROOT)/$$f.tmp $(INSTALL_ROOT)/$$f || exit 1; \
 	done
+	install -d -m 755 $(INSTALL_ROOT)/share/man/man8
+	install -m 644 $(MAN_PAGES) $(INSTALL_ROOT)/share/man/man8/
+	@# CGI_USER=www-data: the directories the programs write (DEPLOY.md), given to their user
+	$(if $(CGI_USER),chown $(CGI_USER): $(addprefix $(INSTALL_ROOT)/,db media/users run))
 	@echo "installed in $(INSTALL_ROOT); next steps: DEPLOY.md"
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
