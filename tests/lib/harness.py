@@ -239,7 +239,8 @@ class Stack:
         owner = os.stat(self.dir).st_uid
         if os.geteuid() == 0 and owner != 0 and self.engine == "sqlite":
             import pwd
-            cmd = ["runuser", "-u", pwd.getpwuid(owner).pw_name, "--"] + cmd
+            cmd = [shutil.which("runuser") or "/usr/sbin/runuser", "-u",
+                   pwd.getpwuid(owner).pw_name, "--"] + cmd
         out = subprocess.run(cmd, env=self.env(),
                              input=input, capture_output=True, text=True, timeout=60)
         if check and out.returncode != 0:
