@@ -189,8 +189,9 @@ install:
 	  sed -e 's|/srv/authcgi|$(PREFIX)|g' -e 's|/usr/local/authcgi|$(PREFIX)|g' $$f > $(INSTALL_ROOT)/$$f.tmp && \
 	  chmod 644 $(INSTALL_ROOT)/$$f.tmp && mv $(INSTALL_ROOT)/$$f.tmp $(INSTALL_ROOT)/$$f || exit 1; \
 	done
-	install -d -m 755 $(INSTALL_ROOT)/share/man/man8
+	install -d -m 755 $(INSTALL_ROOT)/share/man/man8 $(INSTALL_ROOT)/share/doc/authcgi
 	install -m 644 $(MAN_PAGES) $(INSTALL_ROOT)/share/man/man8/
+	install -m 644 README.md DEPLOY.md docs/*.md $(INSTALL_ROOT)/share/doc/authcgi/
 	@# CGI_USER=www-data: the directories the programs write (DEPLOY.md), given to their user
 	$(if $(CGI_USER),chown $(CGI_USER): $(addprefix $(INSTALL_ROOT)/,db media/users run))
 	@echo "installed in $(INSTALL_ROOT); next steps: DEPLOY.md"
