@@ -3,6 +3,7 @@ started in the foreground (as systemd starts it) and as a daemon (as Debian's in
 httpd.conf.sample with event + mod_cgid and prefork + mod_cgi; and Apache starts without the
 AH10159 warning. Each run follows DEPLOY.md on a `make install` tree (tests/deploy/deployment.py)."""
 import os
+import subprocess
 import time
 import unittest
 
@@ -48,6 +49,14 @@ class ServerLogTest(unittest.TestCase):
         self.assertIn('server.breakagelog   = "%s/authcgi-cgi.log"' % self.d.logdir, conf)
         self.server = lighttpd(self.d, conf, foreground)
         uid = journey(self.server)
+        # DEPLOY.md 3b: a body-less `curl -X POST` is lighttpd's JSON 411; with -d '' it is not
+        url = "http://127.0.0.1:%d/users/logout/" % self.server.port
+        out = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", "-X", "POST", url],
+                             capture_output=True, text=True, timeout=30).stdout
+        self.assertEqual(out.rsplit("\n", 1), ['{"error": "Content-Length required"}', "411"])
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                              "-d", "", url], capture_output=True, text=True, timeout=30).stdout
+        self.assertNotEqual(out, "411")
         self.server.stop()
         self.server = None
         self.assert_security_lines(self.d.log("authcgi-cgi.log"), uid, "breakagelog")
