@@ -68,6 +68,31 @@ class DocsTest(unittest.TestCase):
                 self.assertTrue("{" in section or "[" in section or "302" in section,
                                 title + ": neither a body nor a redirect")
 
+    def test_methods_and_body_caps_match_the_programs(self):
+        api = read("docs/api.md")
+        headings = {path: set(m.replace(" ", "").split(","))
+                    for m, path in re.findall(r"(?m)^## ([A-Z, ]+) (/users/\S*)$", api)}
+        limits = re.search(r"(?ms)^## Limits$(.*?)(^## |\Z)", api).group(1)
+        rows = re.findall(r"(?m)^\| body: ([^|]+) \| ([^|]+) \|", limits)
+        for path, program in routes():
+            src = read("cgi-bin/%s.c" % program[:-4])
+            methods = set(re.findall(r"REQ_([A-Z]+)", re.search(r"\.methods = ([^,]+),", src).group(1)))
+            self.assertEqual(methods - {"HEAD"}, headings[path], path)
+            m = re.search(r"\.body_cap = ([0-9* ]+),", src)
+            cap = 1 if m else None
+            for factor in (m.group(1).split("*") if m else ()):
+                cap *= int(factor)
+            if not cap:
+                continue      # no body (GET) or a cap from the configuration (update-user)
+            label = path[len("/users/"):].rstrip("/")
+            if label.startswith("password-change/"):
+                label = label[len("password-change/"):]
+            row = [size for names, size in rows if label in [n.strip() for n in names.split(",")]]
+            self.assertEqual(len(row), 1, "docs/api.md Limits: no body row for " + label)
+            size = row[0].strip()
+            want = "%d KiB" % (cap // 1024) if cap % 1024 == 0 else "%d bytes" % cap
+            self.assertEqual(size, want, label)
+
     def test_every_program_is_routed_by_both_samples(self):
         httpd, lighttpd = read("httpd.conf.sample"), read("lighttpd.conf.sample")
         programs = sorted(os.path.basename(p)[:-2] + ".cgi" for p in glob.glob(os.path.join(ROOT, "cgi-bin", "*.c")))
