@@ -94,6 +94,11 @@ class NoSystemdTest(unittest.TestCase):
             self.queue_mail()
             wait_for(lambda: len(self.sent()) > before, timeout=20, what="the e-mail after a respawn")
             self.assertIn("is running", self.daemon("--running", "--verbose").stdout)
+            # --restart (DEPLOY.md, after an upgrade): a new worker process
+            second = mailer_pids(self.d.prefix)
+            self.assertEqual(self.daemon("--restart").returncode, 0)
+            wait_for(lambda: mailer_pids(self.d.prefix) and mailer_pids(self.d.prefix) != second,
+                     timeout=20, what="the restarted mailer")
         finally:
             self.daemon("--stop")
         wait_for(lambda: not mailer_pids(self.d.prefix), timeout=20, what="the mailer to stop")
