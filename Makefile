@@ -194,7 +194,7 @@ install:
 	install -m 644 README.md DEPLOY.md $(INSTALL_ROOT)/share/doc/authcgi/
 	install -d -m 755 $(INSTALL_ROOT)/share/doc/authcgi/docs
 	install -m 644 docs/*.md $(INSTALL_ROOT)/share/doc/authcgi/docs/
-	@# CGI_USER=www-data: the directories the programs write (DEPLOY.md), given to their user
+# CGI_USER=www-data: the directories the programs write (DEPLOY.md), given to their user
 	$(if $(CGI_USER),chown $(CGI_USER): $(addprefix $(INSTALL_ROOT)/,db media/users run))
 	@echo "installed in $(INSTALL_ROOT); next steps: DEPLOY.md"
 
