@@ -99,6 +99,11 @@ class DocsTest(unittest.TestCase):
         for program in programs:
             self.assertIn("/cgi-bin/" + program, httpd, "httpd.conf.sample")
             self.assertIn("/cgi-bin/" + program, lighttpd, "lighttpd.conf.sample")
+            # FastCGI mode removes cgi.assign: a program without its fastcgi.server entry would
+            # be served as a static file
+            self.assertIn('#FCGI     "/cgi-bin/%s" => (( "socket" => "/srv/authcgi/run/%s.sock", '
+                          '"bin-path" => "/srv/authcgi/cgi-bin/%s"' % (program, program[:-4], program),
+                          lighttpd, "lighttpd.conf.sample's FastCGI block lacks " + program)
         for path, program in routes():
             self.assertIn('"^%s(\\?.*)?$" => "/cgi-bin/%s"' % (path, program), lighttpd)
             self.assertIn('"^%s$"' % path, httpd)
