@@ -57,6 +57,13 @@ class FastCGIDeployTest(unittest.TestCase):
             self.assertEqual(st.st_uid, self.d.www.pw_uid, name)
         for name in ("cgi-bin", "bin", "www", "."):
             self.assertEqual(os.stat(os.path.join(self.d.prefix, name)).st_uid, 0, name)
+        # nothing world-writable (the acceptance), the configuration not world-readable
+        for base, dirs, files in os.walk(self.d.prefix):
+            for name in dirs + files:
+                path = os.path.join(base, name)
+                self.assertFalse(os.lstat(path).st_mode & 0o002, path)
+        self.assertEqual(os.stat(self.d.conf_path).st_mode & 0o777, 0o640)
+        self.assertEqual(os.stat(os.path.join(self.d.prefix, "db")).st_mode & 0o777, 0o700)
         # an upgrade (make install again) keeps them
         self.d.make_install()
         self.assertEqual(os.stat(os.path.join(self.d.prefix, "run")).st_uid, self.d.www.pw_uid)
