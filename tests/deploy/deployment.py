@@ -46,8 +46,12 @@ class Deployment:
         self.redis = Redis(self.top)
         self.redis.owner = (self.www.pw_uid, self.www.pw_gid)
         self.redis.start()
-        self.make_install(**make_vars)
-        self.configure()
+        try:
+            self.make_install(**make_vars)
+            self.configure()
+        except BaseException:
+            self.stop()
+            raise
 
     def make_install(self, **make_vars):
         env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
