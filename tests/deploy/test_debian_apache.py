@@ -59,6 +59,11 @@ class DebianApacheTest(unittest.TestCase):
         if self.server:
             self.server.stop()
 
+    def env(self):
+        # a2enmod & co. keep "enabled by admin" markers in APACHE_STATE_DIRECTORY: the test's own
+        return dict(os.environ, APACHE_CONFDIR=self.confdir,
+                    APACHE_STATE_DIRECTORY=os.path.join(self.d.top, "apache-state"))
+
     def run_doc_lines(self, block, skip=("apt-get ", "systemctl ")):
         """Runs DEPLOY.md's lines against the copy: /etc/apache2 and /srv/authcgi are the test's,
         the site's port is ours; apt-get and systemctl are left out (installed; started below)."""
@@ -69,8 +74,8 @@ class DebianApacheTest(unittest.TestCase):
                 continue
             line = line.replace("/etc/apache2", self.confdir).replace("/srv/authcgi", self.d.prefix)
             line = line.replace("s/\\*:8080/*:80/", "s/\\*:8080/*:%d/" % self.port)
-            out = subprocess.run(["sh", "-c", line], env=dict(os.environ, APACHE_CONFDIR=self.confdir),
-                                 capture_output=True, text=True, timeout=60)
+            out = subprocess.run(["sh", "-c", line], env=self.env(), capture_output=True, text=True,
+                                 timeout=60)
             self.assertEqual(out.returncode, 0, line + "\n" + out.stdout + out.stderr)
 
     def start(self):
@@ -81,8 +86,8 @@ class DebianApacheTest(unittest.TestCase):
             f.write(text.replace("/srv/authcgi", self.d.prefix)
                     .replace("/var/log/apache2/", self.apache_logs + "/"))
         # as Debian's apache2.service starts it: apachectl start (a daemon, with its pid file)
-        out = subprocess.run(["apache2ctl", "start"], env=dict(os.environ, APACHE_CONFDIR=self.confdir),
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(["apache2ctl", "start"], env=self.env(), capture_output=True, text=True,
+                             timeout=60)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr + self.logs())
         self.server = Server(self.port)
         self.server.pidfile = os.path.join(self.rundir, "apache2.pid")
