@@ -1,8 +1,8 @@
 """A deployment made the way DEPLOY.md makes one, as root: `make install CGI_USER=www-data`
-(staged under DESTDIR, since the tests cannot own /srv/authcgi), the configuration copied from the
-installed sample with the three values set (and the test's Redis, database path and mail
-directory), `chown root:www-data` + `chmod 640` on it, the database created with
-`runuser -u www-data -- bin/authctl`. The servers are started from the installed samples with only
+(staged under DESTDIR, since the tests cannot own /srv/authcgi), then the shell blocks of
+DEPLOY.md section 2 run as written (copy the sample, chown/chmod, the sed lines that set the
+three values, the EMAIL_BACKEND=file directory, `runuser -u www-data -- bin/authctl`), with only
+the test's Redis, the staged paths and cheap Argon2 parameters set on top. The servers are started from the installed samples with only
 the paths, the port and the log directory changed."""
 import http.client
 import json
@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import PASSWORD, ROOT, SECRET, HttpResponse, Redis, free_port, wait_for
+from harness import PASSWORD, ROOT, HttpResponse, Redis, free_port, wait_for
 
 PREFIX = "/srv/authcgi"
 CGI_USER = "www-data"
@@ -40,9 +40,7 @@ class Deployment:
         os.makedirs(self.logdir)
         os.chown(self.logdir, self.www.pw_uid, self.www.pw_gid)
         os.chmod(self.logdir, 0o750)
-        self.mail_dir = os.path.join(self.top, "mail")       # DEPLOY.md: install -d -o www-data -m 700
-        os.makedirs(self.mail_dir, mode=0o700)
-        os.chown(self.mail_dir, self.www.pw_uid, self.www.pw_gid)
+        self.mail_dir = os.path.join(self.top, "mail")       # made by DEPLOY.md's install -d line
         self.redis = Redis(self.top)
         self.redis.owner = (self.www.pw_uid, self.www.pw_gid)
         self.redis.start()
@@ -62,23 +60,40 @@ class Deployment:
         if out.returncode != 0:
             raise AssertionError("make install failed:\n" + out.stdout[-3000:] + out.stderr[-3000:])
 
+    def deploy_md(self, first_line, stdin=None):
+        """Runs the shell block of DEPLOY.md that starts with first_line, as written but for the
+        staged prefix, the test's mail directory and an `editor` line left out."""
+        with open(os.path.join(ROOT, "DEPLOY.md")) as f:
+            blocks = re.findall(r"```sh\n(.*?)```", f.read(), re.S)
+        block = next((b for b in blocks if b.startswith(first_line)), None)
+        if block is None:
+            raise AssertionError("DEPLOY.md has no shell block starting with " + first_line)
+        script = "\n".join(line for line in block.split("\n") if not line.startswith("editor "))
+        script = script.replace("/var/spool/authcgi/mail", self.mail_dir).replace(PREFIX, self.prefix)
+        out = subprocess.run(["sh", "-ec", "cd %s\n%s" % (self.prefix, script)], input=stdin,
+                             capture_output=True, text=True, timeout=120,
+                             env={"PATH": os.environ["PATH"], "AUTHCGI_CONFIG": self.conf_path})
+        if out.returncode != 0:
+            raise AssertionError("DEPLOY.md block %r failed:\n%s%s" % (first_line, out.stdout, out.stderr))
+        return out
+
     def configure(self):
-        with open(os.path.join(self.prefix, "authcgi.conf.sample")) as f:
+        """DEPLOY.md section 2, its commands run as written; then the test's own Redis, paths
+        (the staged tree, not /srv/authcgi) and cheap Argon2 parameters."""
+        self.conf_path = os.path.join(self.prefix, "authcgi.conf")
+        self.deploy_md("cd /srv/authcgi\ncp authcgi.conf.sample authcgi.conf\n")
+        self.deploy_md("install -d -o www-data -g www-data -m 700 /var/spool/authcgi/mail\n")
+        with open(self.conf_path) as f:
             conf = f.read()
-        for key, value in (("SECRET_KEY", SECRET), ("FRONTEND_URL", "http://front.test"),
-                           ("API_BASE_URL", "http://api.test"),
-                           ("DATABASE_URL", "sqlite:///" + self.prefix + "/db/authcgi.sqlite3"),
+        self.doc_values = dict(re.findall(r"(?m)^([A-Z][A-Z0-9_]*)=(.*)$", conf))
+        for key, value in (("DATABASE_URL", "sqlite:///" + self.prefix + "/db/authcgi.sqlite3"),
                            ("MEDIA_ROOT", self.prefix + "/media"),
                            ("REDIS_URL", self.redis.url),
-                           ("EMAIL_BACKEND", "file"), ("EMAIL_FILE_PATH", self.mail_dir),
                            ("ARGON2_MEMORY_KIB", "1024"), ("ARGON2_TIME_COST", "1")):
             conf = set_key(conf, key, value)
-        self.conf_path = os.path.join(self.prefix, "authcgi.conf")
         with open(self.conf_path, "w") as f:
             f.write(conf)
-        os.chown(self.conf_path, 0, self.www.pw_gid)
-        os.chmod(self.conf_path, 0o640)
-        self.authctl("migrate")
+        self.deploy_md("runuser -u www-data -- bin/authctl migrate\n", stdin=PASSWORD + "\n")
         self.authctl("createuser", "john@example.com", input=PASSWORD + "\n")
 
     def authctl(self, *args, input=None):

@@ -62,7 +62,20 @@ class FastCGIDeployTest(unittest.TestCase):
             for name in dirs + files:
                 path = os.path.join(base, name)
                 self.assertFalse(os.lstat(path).st_mode & 0o002, path)
-        self.assertEqual(os.stat(self.d.conf_path).st_mode & 0o777, 0o640)
+        st = os.stat(self.d.conf_path)
+        self.assertEqual((st.st_mode & 0o777, st.st_uid, st.st_gid), (0o640, 0, self.d.www.pw_gid))
+        st = os.stat(self.d.mail_dir)
+        self.assertEqual((st.st_mode & 0o777, st.st_uid), (0o700, self.d.www.pw_uid))
+
+    def test_deploy_md_section_2_sets_the_three_values_and_the_mail_directory(self):
+        v = self.d.doc_values
+        self.assertRegex(v["SECRET_KEY"], r"^[A-Za-z0-9+/]{64}$")
+        self.assertEqual((v["FRONTEND_URL"], v["API_BASE_URL"]),
+                         ("https://app.example.com", "https://api.example.com"))
+        self.assertEqual((v["EMAIL_BACKEND"], v["EMAIL_FILE_PATH"]), ("file", self.d.mail_dir))
+        self.assertEqual(len(v), 5, v)      # nothing else uncommented
+        out = self.d.authctl("list").stdout
+        self.assertIn("you@example.com", out)       # createsuperuser of DEPLOY.md
         self.assertEqual(os.stat(os.path.join(self.d.prefix, "db")).st_mode & 0o777, 0o700)
         # an upgrade (make install again) keeps them
         self.d.make_install()
