@@ -395,7 +395,7 @@ class Lighttpd:
         path = os.path.join(self.stack.dir, "lighttpd.conf")
         with open(path, "w") as f:
             f.write(conf)
-        # In the foreground lighttpd leaves CGI stderr on its own stderr: keep it in the log.
+        # lighttpd's own stderr (anything before its log opens) goes to the error log too.
         with open(self.errorlog, "ab") as log:
             self.proc = subprocess.Popen(["lighttpd", "-D", "-f", path],
                                          stdout=subprocess.DEVNULL, stderr=log)
