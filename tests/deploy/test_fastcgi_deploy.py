@@ -67,6 +67,17 @@ class FastCGIDeployTest(unittest.TestCase):
         st = os.stat(self.d.mail_dir)
         self.assertEqual((st.st_mode & 0o777, st.st_uid), (0o700, self.d.www.pw_uid))
 
+    def test_install_ships_the_man_pages_and_the_docs(self):
+        share = os.path.join(self.d.prefix, "share")
+        for page in ("authctl.8", "mailer.8"):
+            path = os.path.join(share, "man", "man8", page)
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o644, path)
+            out = subprocess.run(["man", "-l", path], capture_output=True, text=True, timeout=60,
+                                 env=dict(os.environ, MANPAGER="cat", MANWIDTH="80"))
+            self.assertIn(page.split(".")[0].upper() + "(8)", out.stdout)
+        for doc in ("DEPLOY.md", "README.md", "docs/api.md", "docs/configuration.md", "docs/admin.md"):
+            self.assertTrue(os.path.isfile(os.path.join(share, "doc", "authcgi", doc)), doc)
+
     def test_deploy_md_section_2_sets_the_three_values_and_the_mail_directory(self):
         v = self.d.doc_values
         self.assertRegex(v["SECRET_KEY"], r"^[A-Za-z0-9+/]{64}$")
