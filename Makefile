@@ -45,9 +45,10 @@ CPPFLAGS += -DAUTHCGI_POSTGRES
 endif
 LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # make dist: the dynamically linked programs look for their libraries in ../lib first (DT_RPATH,
-# unlike RUNPATH, also applies to the libraries' own dependencies).
+# unlike RUNPATH, also applies to the libraries' own dependencies). Not in a static-pie link:
+# its start-up code asserts there is no such entry.
 ifeq ($(DIST),1)
-LDFLAGS  += -Wl,--disable-new-dtags,-rpath,'$$ORIGIN/../lib'
+DYN_LDFLAGS := -Wl,--disable-new-dtags,-rpath,'$$ORIGIN/../lib'
 endif
 LDLIBS   := $(PKG_LIBS) -lpthread
 # Programs are linked fully static (-static-pie): no dynamic loader, no shared object to map,
@@ -132,7 +133,7 @@ define link_program
 $(call say,LINK,$@)
 $(Q){ test -n "$(STATIC_LINK)" && $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC_LINK) -o $@ $< \
   $(LIB) $(STATIC_LDLIBS) 2>/dev/null; } || \
-  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(DYN_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 endef
 
 $(O)/cgi-bin/%.cgi: cgi-bin/%.c $(LIB) $(LIB_HDRS)
