@@ -22,6 +22,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import unittest
 import urllib.parse
@@ -372,6 +373,18 @@ class SharedHostingTest(unittest.TestCase):
             if re.search(r"sqlite3(-wal|-shm)?$", f):
                 self.assertEqual(stat.S_IMODE(st.st_mode), 0o600, f)
         self.assertIn("security: login:", self.log())
+
+    def test_da_the_frontend_in_a_browser_under_the_prefix(self):
+        sys.path.insert(0, os.path.join(ROOT, "tests", "browser"))
+        from test_browser import CHROMIUM, ensure_node_modules
+        if not shutil.which("node") or not os.access(CHROMIUM, os.X_OK):
+            raise AssertionError("needs node and %s (bin/install-deps --test)" % CHROMIUM)
+        ensure_node_modules()
+        env = dict(os.environ, BASE_URL=self.url, OUT_DIR=os.path.join(ROOT, "tests", "out", "hosting"),
+                   JOURNEY_DATA=json.dumps({"email": "cust-user@example.com", "password": PASSWORD}))
+        out = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "prefix.mjs")], env=env,
+                             capture_output=True, text=True, timeout=300)
+        self.assertEqual(out.returncode, 0, out.stdout[-4000:] + out.stderr[-6000:] + self.log()[-3000:])
 
     def test_e_upgrade_keeps_data_secret_and_modes(self):
         # An administrator's own choice, which the upgrade must keep.
