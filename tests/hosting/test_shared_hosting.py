@@ -56,12 +56,13 @@ def ensure_customer():
         return pwd.getpwnam(USER)
 
 
-def server_config(top, port):
+def server_config(top, port, suexec):
     """A host's configuration: the customer's public_html may override everything, nothing more."""
-    return """
+    # Core Apache runs ~user CGIs through the setuid suexec wrapper whenever it is installed;
+    # a host without suEXEC is one with `Suexec Off` (or no wrapper).
+    return ("LoadModule suexec_module %s/mod_suexec.so\n" % MODULES if suexec else "Suexec Off\n") + """
 LoadModule mpm_event_module   {m}/mod_mpm_event.so
 LoadModule cgid_module        {m}/mod_cgid.so
-LoadModule suexec_module      {m}/mod_suexec.so
 LoadModule userdir_module     {m}/mod_userdir.so
 LoadModule authz_core_module  {m}/mod_authz_core.so
 LoadModule dir_module         {m}/mod_dir.so
@@ -110,6 +111,8 @@ class Links(html.parser.HTMLParser):
 @unittest.skipUnless(os.geteuid() == 0, "starts Apache as root (it switches to www-data) and "
                      "creates the customer user")
 class SharedHostingTest(unittest.TestCase):
+    WEBGROUP = None     # suEXEC: the programs run as the customer
+
     @classmethod
     def setUpClass(cls):
         for path in (SUEXEC, os.path.join(MODULES, "mod_suexec.so"), os.path.join(MODULES, "mod_userdir.so")):
@@ -145,10 +148,7 @@ class SharedHostingTest(unittest.TestCase):
         as_customer(["chmod", "0755", os.path.join(home, "public_html"), os.path.dirname(cls.dir)])
         as_customer(["chmod", "0700", cls.work])
 
-        # The customer's Redis socket (a host's Redis, or one the customer runs): only they reach it.
-        cls.redis = Redis(cls.work)
-        cls.redis.owner = (uid, gid)
-        cls.redis.start()
+        cls.redis = cls.start_redis()
         cls.sink = SmtpSink()
 
         shutil.copy(DIST, cls.work)
@@ -167,7 +167,7 @@ class SharedHostingTest(unittest.TestCase):
         os.chmod(cls.top, 0o755)
         conf = os.path.join(cls.top, "httpd.conf")
         with open(conf, "w") as f:
-            f.write(server_config(cls.top, cls.port))
+            f.write(server_config(cls.top, cls.port, cls.WEBGROUP is None))
         with open(os.path.join(cls.top, "error.log"), "ab") as log:
             cls.proc = subprocess.Popen(["apache2", "-f", conf, "-DFOREGROUND"], stdout=log,
                                         stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -183,10 +183,27 @@ class SharedHostingTest(unittest.TestCase):
         wait_for(up, what="apache2")
 
     @classmethod
+    def start_redis(cls):
+        """The customer's Redis socket (the host's Redis, or one the customer runs): only the
+        customer, who runs the programs, reaches it."""
+        redis = Redis(cls.work)
+        redis.owner = (cls.user.pw_uid, cls.user.pw_gid)
+        return redis.start()
+
+    @classmethod
     def install(cls):
         tree = os.path.join(cls.work, "authcgi-shared")
         return as_customer(["sh", os.path.join(tree, "install-shared"), "DIR=" + cls.dir,
-                            "URL=" + cls.url, "REDIS_URL=" + cls.redis.url])
+                            "URL=" + cls.url, "REDIS_URL=" + cls.redis.url] +
+                           (["WEBGROUP=" + cls.WEBGROUP] if cls.WEBGROUP else []))
+
+    # (path parts, mode, owned by the web server's group) after the install
+    MODES = ((("private",), 0o700), (("private", "authcgi.conf"), 0o600),
+             (("private", "db"), 0o700), (("private", "db", "authcgi.sqlite3"), 0o600),
+             (("private", "run"), 0o700), (("bin",), 0o700), (("bin", "authctl"), 0o700),
+             (("lib",), 0o700), (("cgi-bin", "login.cgi"), 0o700),
+             (("cgi-bin", "update-user.cgi"), 0o700), (("cgi-bin",), 0o755),
+             ((".htaccess",), 0o644), (("index.html",), 0o644))
 
     @classmethod
     def edit_config(cls, values):
@@ -252,13 +269,13 @@ class SharedHostingTest(unittest.TestCase):
 
     def test_a_the_install_is_the_customers_and_private(self):
         uid = self.user.pw_uid
-        for parts, want in ((("private",), 0o700), (("private", "authcgi.conf"), 0o600),
-                            (("private", "db"), 0o700), (("private", "db", "authcgi.sqlite3"), 0o600),
-                            (("private", "run"), 0o700), (("bin",), 0o700), (("bin", "authctl"), 0o700),
-                            (("lib",), 0o700), (("cgi-bin", "login.cgi"), 0o700),
-                            (("cgi-bin", "update-user.cgi"), 0o700), (("cgi-bin",), 0o755),
-                            ((".htaccess",), 0o644), (("index.html",), 0o644)):
+        for parts, want in self.MODES:
             self.assertEqual(self.mode(*parts), (want, uid), parts)
+        if self.WEBGROUP:
+            gid = pwd.getpwnam(self.WEBGROUP).pw_gid
+            for parts in (("private",), ("private", "authcgi.conf"), ("private", "db"),
+                          ("private", "db", "authcgi.sqlite3"), ("private", "run"), ("media",)):
+                self.assertEqual(os.stat(os.path.join(self.dir, *parts)).st_gid, gid, parts)
         with open(os.path.join(self.dir, "private", "authcgi.conf")) as f:
             conf = f.read()
         self.assertRegex(conf, r"(?m)^SECRET_KEY=[0-9a-f]{64}$")
@@ -266,7 +283,7 @@ class SharedHostingTest(unittest.TestCase):
         self.assertIn("\nAPI_BASE_URL=%s\n" % self.url, conf)
         with open(os.path.join(self.dir, ".htaccess")) as f:
             self.assertIn("RewriteBase %s/\n" % self.prefix, f.read())
-        self.assertIn("suEXEC mechanism enabled", self.log())
+        self.assertEqual("suEXEC mechanism enabled" in self.log(), self.WEBGROUP is None)
 
     def test_b_pages_load_their_css_and_js_under_the_prefix(self):
         pages = sorted(os.path.relpath(p, os.path.join(ROOT, "www"))
@@ -335,7 +352,7 @@ class SharedHostingTest(unittest.TestCase):
         self.assertEqual((r.status, r.json), (404, {"error": "Not found"}))
         r = self.req("POST", "/users/register/", {"email": email_addr, "password": PASSWORD,
                                                   "first_name": "Cust", "last_name": "Omer"})
-        self.assertEqual(r.status, 201, r.body)
+        self.assertEqual(r.status, 201, r.body.decode() + self.log()[-3000:])
 
         # The mail worker, run by the customer as cron would (DEPLOY.md).
         seen = set(glob.glob(os.path.join(self.sink.dir, "*.eml")))
@@ -365,14 +382,24 @@ class SharedHostingTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(self.req("GET", "/users/current-user/", headers=cookie).status, 401)
 
-        # The programs ran as the customer (suEXEC): SQLite's files are theirs, and private.
-        # (The Argon2 slot files beside them are lock files without content.)
+        self.check_database_files()
+        self.assertIn("security: login:", self.log())
+
+    def check_database_files(self):
+        """The programs ran as the customer (suEXEC): SQLite's files are theirs, and private.
+        (The Argon2 slot files beside them are lock files without content.)"""
         for f in glob.glob(os.path.join(self.dir, "private", "db", "authcgi.sqlite3*")):
             st = os.stat(f)
             self.assertEqual(st.st_uid, self.user.pw_uid, f)
             if re.search(r"sqlite3(-wal|-shm)?$", f):
                 self.assertEqual(stat.S_IMODE(st.st_mode), 0o600, f)
-        self.assertIn("security: login:", self.log())
+        self.assertEqual(self.slot_owners(), {self.user.pw_uid})
+
+    def slot_owners(self):
+        """Who ran login.cgi: the owners of the Argon2 slot files it created beside the database."""
+        slots = glob.glob(os.path.join(self.dir, "private", "db", "authcgi.sqlite3-argon2-*"))
+        self.assertTrue(slots)
+        return {os.stat(f).st_uid for f in slots}
 
     def test_da_the_frontend_in_a_browser_under_the_prefix(self):
         sys.path.insert(0, os.path.join(ROOT, "tests", "browser"))
@@ -407,6 +434,44 @@ class SharedHostingTest(unittest.TestCase):
                               "URL=" + self.url], capture_output=True, text=True, timeout=60)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("not as root", out.stderr)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "starts Apache as root and changes the customer's groups")
+class WithoutSuexecTest(SharedHostingTest):
+    """The same without suEXEC: Apache's own user (www-data) runs the programs, so the install is
+    shared with its group (WEBGROUP=www-data, DEPLOY.md says why that is unsafe among customers).
+    The customer must be in that group to give it their files: here they are (usermod -aG)."""
+    WEBGROUP = "www-data"
+    MODES = ((("private",), 0o2770), (("private", "authcgi.conf"), 0o640),
+             (("private", "db"), 0o2770), (("private", "db", "authcgi.sqlite3"), 0o660),
+             (("private", "run"), 0o2770), (("bin",), 0o700), (("bin", "authctl"), 0o700),
+             (("lib",), 0o755), (("cgi-bin", "login.cgi"), 0o755), (("media",), 0o2775),
+             (("cgi-bin", "update-user.cgi"), 0o755), (("cgi-bin",), 0o755),
+             ((".htaccess",), 0o644), (("index.html",), 0o644))
+
+    @classmethod
+    def setUpClass(cls):
+        ensure_customer()
+        subprocess.run(["usermod", "-aG", cls.WEBGROUP, USER], check=True)
+        super().setUpClass()
+
+    @classmethod
+    def start_redis(cls):
+        """A Redis socket the web server's user reaches (and so every other customer's scripts)."""
+        www = pwd.getpwnam("www-data")
+        redis = Redis(cls.top)
+        redis.owner = (www.pw_uid, www.pw_gid)
+        return redis.start()
+
+    def check_database_files(self):
+        """SQLite's files: written by www-data and by the customer's mailer, never by others."""
+        gid = pwd.getpwnam(self.WEBGROUP).pw_gid
+        for f in glob.glob(os.path.join(self.dir, "private", "db", "authcgi.sqlite3*")):
+            st = os.stat(f)
+            self.assertEqual(st.st_gid, gid, f)
+            if re.search(r"sqlite3(-wal|-shm)?$", f):
+                self.assertEqual(stat.S_IMODE(st.st_mode) & 0o007, 0, f)
+        self.assertEqual(self.slot_owners(), {pwd.getpwnam("www-data").pw_uid})
 
 
 if __name__ == "__main__":
