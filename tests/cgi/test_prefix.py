@@ -4,6 +4,7 @@ reached through a .htaccess rewrite as PREFIX/cgi-bin/router.cgi, keeps the pref
 import json
 import re
 import unittest
+import urllib.parse
 
 from harness import PASSWORD, Stack
 
@@ -47,7 +48,14 @@ class PrefixTest(unittest.TestCase):
         r = self.stack.cgi("confirm-password-change", "GET",
                            env={"PATH_INFO": "/%s/%s/" % (m.group(2), m.group(3))})
         self.assertEqual(r.status, 302)
-        self.assertTrue(r.header("Location").startswith(F + "/auth/password/"), r.header("Location"))
+        location = r.header("Location")
+        self.assertTrue(location.startswith(F + "/auth/password/change-password?token="), location)
+        # The "your password was changed" mail links to the frontend under the prefix too.
+        token = urllib.parse.unquote(location.split("token=", 1)[1])
+        r = self.stack.cgi("change-user-password", "POST",
+                           json.dumps({"token": token, "password": "another fine passphrase"}))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertIn(F + "/auth/password/request-change", self.last_mail())
 
     def route(self, uri, script, method="GET"):
         env = {"REQUEST_URI": uri}
