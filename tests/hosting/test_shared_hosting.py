@@ -413,6 +413,25 @@ class SharedHostingTest(unittest.TestCase):
                              capture_output=True, text=True, timeout=300)
         self.assertEqual(out.returncode, 0, out.stdout[-4000:] + out.stderr[-6000:] + self.log()[-3000:])
 
+    def test_db_reset_link_through_the_htaccess(self):
+        r = self.req("POST", "/users/password-change/request-password-change/",
+                     {"email": "cust-user@example.com"})
+        self.assertEqual(r.status, 200, r.body)
+        seen = set(glob.glob(os.path.join(self.sink.dir, "*.eml")))
+        as_customer([os.path.join(self.dir, "bin", "mailer"), "--once"])
+        new = sorted(set(glob.glob(os.path.join(self.sink.dir, "*.eml"))) - seen)
+        self.assertEqual(len(new), 1, new)
+        with open(new[0], "rb") as f:
+            text = email.message_from_bytes(f.read(), policy=email.policy.default) \
+                .get_body(("plain",)).get_content()
+        link = re.search(re.escape(self.url) + r"(/users/password-change/confirm/change-password/\S+/\S+/)",
+                         text)
+        self.assertIsNotNone(link, text)
+        r = self.req("GET", link.group(1))
+        self.assertEqual(r.status, 302, r.body)
+        self.assertTrue(r.header("Location").startswith(self.url + "/auth/password/change-password?token="),
+                        r.header("Location"))
+
     def test_e_upgrade_keeps_data_secret_and_modes(self):
         # An administrator's own choice, which the upgrade must keep.
         os.chmod(os.path.join(self.dir, "private", "db"), 0o750)
