@@ -432,6 +432,23 @@ class SharedHostingTest(unittest.TestCase):
         self.assertTrue(r.header("Location").startswith(self.url + "/auth/password/change-password?token="),
                         r.header("Location"))
 
+    def test_dc_thumbnail_upload_served_under_the_prefix(self):
+        """update-user.cgi is one of the two programs that load the bundled libraries (lib/)."""
+        sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
+        from test_upload import form, png
+        r = self.req("POST", "/users/login/", {"email": "cust-user@example.com", "password": PASSWORD})
+        self.assertEqual(r.status, 200, r.body)
+        image = png(3, 2)
+        body, ctype = form([("first_name", "Cust")], [("thumbnail", "me.png", "image/png", image)])
+        r = self.req("PATCH", "/users/update-user/", body,
+                     {"Content-Type": ctype, "Cookie": "sessionid=" + r.cookie("sessionid")})
+        self.assertEqual(r.status, 200, r.body.decode() + self.log()[-2000:])
+        url = r.json["thumbnail"]
+        self.assertTrue(url.startswith(self.url + "/media/users/"), url)
+        got = self.req("GET", url[len("http://127.0.0.1:%d" % self.port):], full=True)
+        self.assertEqual((got.status, got.body, got.header("X-Content-Type-Options")),
+                         (200, image, "nosniff"))
+
     def test_e_upgrade_keeps_data_secret_and_modes(self):
         # An administrator's own choice, which the upgrade must keep.
         os.chmod(os.path.join(self.dir, "private", "db"), 0o750)
