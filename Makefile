@@ -8,6 +8,8 @@
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
 #   make install    PREFIX=/srv/authcgi [DESTDIR=/stage] [POSTGRES=1] [CGI_USER=www-data]: the
 #                   tree of DEPLOY.md (it builds what it installs: no `make` needed before it)
+#   make dist       build/dist/authcgi-shared.tar.gz: the relocatable tree for shared hosting
+#   make install-shared DIR=/home/you/public_html/app URL=https://host/~you/app: that tree, installed
 # O=DIR puts every build product under DIR (the sanitizer build uses O=build/asan SAN=1, the
 # all-shared build that valgrind checks O=build/shared SHARED=1, PostgreSQL O=build/postgres).
 
@@ -43,6 +45,12 @@ ifeq ($(POSTGRES),1)
 CPPFLAGS += -DAUTHCGI_POSTGRES
 endif
 LDFLAGS  += $(HARDEN) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+# make dist: the dynamically linked programs look for their libraries in ../lib first (DT_RPATH,
+# unlike RUNPATH, also applies to the libraries' own dependencies). Not in a static-pie link:
+# its start-up code asserts there is no such entry.
+ifeq ($(DIST),1)
+DYN_LDFLAGS := -Wl,--disable-new-dtags,-rpath,'$$ORIGIN/../lib'
+endif
 LDLIBS   := $(PKG_LIBS) -lpthread
 # Programs are linked fully static (-static-pie): no dynamic loader, no shared object to map,
 # relocate and look symbols up in at every start of a CGI (bench/README.md). Those that need
@@ -84,7 +92,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all test unit run fuzz fuzz-smoke bench clean install asan shared postgres
+.PHONY: all test unit run fuzz fuzz-smoke bench clean install asan shared postgres dist install-shared
 all: $(LIB) $(CGIS) $(BINS)
 
 lib/db/migrations_sqlite.c: $(MIGRATIONS) bin/embed-migrations
@@ -126,7 +134,7 @@ define link_program
 $(call say,LINK,$@)
 $(Q){ test -n "$(STATIC_LINK)" && $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(STATIC_LINK) -o $@ $< \
   $(LIB) $(STATIC_LDLIBS) 2>/dev/null; } || \
-  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+  $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(DYN_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 endef
 
 $(O)/cgi-bin/%.cgi: cgi-bin/%.c $(LIB) $(LIB_HDRS)
@@ -197,6 +205,19 @@ install:
 # CGI_USER=www-data: the directories the programs write (DEPLOY.md), given to their user
 	$(if $(CGI_USER),chown $(CGI_USER): $(addprefix $(INSTALL_ROOT)/,db media/users run))
 	@echo "installed in $(INSTALL_ROOT); next steps: DEPLOY.md"
+
+# Shared hosting (DEPLOY.md "Shared hosting"): `make dist` builds a relocatable tree and tarball,
+# build/dist/authcgi-shared(.tar.gz): programs that find their configuration in ../private from
+# their own directory (a relative AUTHCGI_HOME), the shared libraries of the libcurl users in lib/,
+# the frontend, the .htaccess files and the installer. `make install-shared DIR=... URL=...` runs
+# that installer here, as the customer who owns DIR.
+DIST_O := build/dist
+dist:
+	$(MAKE) --no-print-directory O=$(DIST_O) AUTHCGI_HOME=../private DIST=1 all
+	sh bin/make-dist $(DIST_O) $(DIST_O)/authcgi-shared
+
+install-shared: dist
+	sh $(DIST_O)/authcgi-shared/install-shared DIR='$(DIR)' URL='$(URL)' $(if $(REDIS_URL),REDIS_URL='$(REDIS_URL)') $(if $(WEBGROUP),WEBGROUP='$(WEBGROUP)')
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))

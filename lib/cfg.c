@@ -79,14 +79,45 @@ struct cfg_file {
 	unsigned line[K__MAX];
 };
 
+/* A relative AUTHCGI_HOME (make dist: "../private") is taken from the running program's
+ * directory, so that a relocatable tree finds its configuration without the server's help
+ * (suEXEC drops the variables SetEnv sets). Without /proc it stays relative to the working
+ * directory, which Apache sets to the program's own. */
 const char *cfg_home(void)
 {
-	return AUTHCGI_HOME;
+	static char home[PATH_MAX_LEN];
+	char exe[PATH_MAX_LEN], *slash;
+	ssize_t n;
+
+	if (AUTHCGI_HOME[0] == '/')
+		return AUTHCGI_HOME;
+	if (home[0])
+		return home;
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return AUTHCGI_HOME;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return AUTHCGI_HOME;
+	*slash = '\0';
+	if ((size_t)snprintf(home, sizeof home, "%s/%s", exe, AUTHCGI_HOME) >= sizeof home) {
+		home[0] = '\0';
+		return AUTHCGI_HOME;
+	}
+	if (realpath(home, exe))   /* without "..", for the logs; kept as joined if it is missing */
+		memcpy(home, exe, strlen(exe) + 1);
+	return home;
 }
 
 const char *cfg_default_path(void)
 {
-	return AUTHCGI_HOME "/authcgi.conf";
+	static char path[PATH_MAX_LEN + 16];
+
+	if (AUTHCGI_HOME[0] == '/')
+		return AUTHCGI_HOME "/authcgi.conf";
+	snprintf(path, sizeof path, "%s/authcgi.conf", cfg_home());
+	return path;
 }
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -1310,7 +1341,8 @@ static int build_storage(struct ctx *x, struct cfg *c)
 	/* Default: the installation's media directory, like the database's default (a deviation
 	 * from API.md §8.7, which calls it required: without it every endpoint would answer 500). */
 	if (c->storage_backend == STORAGE_BACKEND_LOCAL && !c->media_root) {
-		c->media_root = strdup(AUTHCGI_HOME "/media");
+		if (asprintf(&c->media_root, "%s/media", cfg_home()) < 0)
+			c->media_root = NULL;
 		if (!c->media_root)
 			return bad(x, K_MEDIA_ROOT, "out of memory");
 	}

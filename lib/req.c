@@ -44,6 +44,7 @@ void req_from_lookup(struct req *r, const char *(*get)(void *arg, const char *na
 	r->cookie = get(arg, "HTTP_COOKIE");
 	r->path_info = get(arg, "PATH_INFO");
 	r->request_uri = get(arg, "REQUEST_URI");
+	r->script_name = get(arg, "SCRIPT_NAME");
 	r->origin = get(arg, "HTTP_ORIGIN");
 	r->sec_fetch_site = get(arg, "HTTP_SEC_FETCH_SITE");
 	r->host = get(arg, "HTTP_HOST");

@@ -28,6 +28,7 @@ struct req {
 	const char *cookie;           /* HTTP_COOKIE */
 	const char *path_info;
 	const char *request_uri;      /* the original URI (before any server rewrite) */
+	const char *script_name;      /* the program's URL path (after a rewrite: router.cgi's) */
 	const char *origin;           /* HTTP_ORIGIN */
 	const char *sec_fetch_site;
 	const char *host;             /* HTTP_HOST */

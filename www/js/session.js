@@ -1,5 +1,6 @@
 // Who is logged in: current-user once per page, the header navigation, logout, and pages that need a login.
 import { api } from './api.js';
+import { sitePath } from './config.js';
 import { safeNext } from './ui.js';
 
 let current = null;
@@ -32,7 +33,7 @@ export async function requireUser() {
 	const { user, status, result } = await currentUser();
 	if (user) return user;
 	if (status === 401) {
-		location.assign('/auth/login/?next=' + encodeURIComponent(safeNext(location.pathname)));
+		location.assign(sitePath('/auth/login/') + '?next=' + encodeURIComponent(safeNext(location.pathname)));
 		return new Promise(() => {});
 	}
 	throw new Error(result.data.error);
@@ -68,10 +69,10 @@ export async function renderNav() {
 	if (!nav) return;
 	const { user } = await currentUser();
 	const ul = document.createElement('ul');
-	ul.append(link('/', 'Home'));
+	ul.append(link(sitePath('/'), 'Home'));
 	if (user) {
-		ul.append(link('/profile/', 'Profile'), link('/profile/password/', 'Password'),
-			link('/profile/sessions/', 'Sessions'));
+		ul.append(link(sitePath('/profile/'), 'Profile'), link(sitePath('/profile/password/'), 'Password'),
+			link(sitePath('/profile/sessions/'), 'Sessions'));
 		const li = document.createElement('li');
 		const button = document.createElement('button');
 		button.type = 'button';
@@ -82,7 +83,7 @@ export async function renderNav() {
 			button.disabled = true;
 			const result = await logout();
 			if (result.ok) {
-				location.assign('/');
+				location.assign(sitePath('/'));
 			} else {
 				button.disabled = false;
 				showPageError(result.data.error);
@@ -91,7 +92,7 @@ export async function renderNav() {
 		li.append(button);
 		ul.append(li);
 	} else {
-		ul.append(link('/auth/login/', 'Log in'), link('/auth/register/', 'Register'));
+		ul.append(link(sitePath('/auth/login/'), 'Log in'), link(sitePath('/auth/register/'), 'Register'));
 	}
 	nav.replaceChildren(ul);
 }

@@ -1,4 +1,5 @@
 // Small DOM helpers shared by the pages: messages next to forms, busy buttons, query parameters, dates.
+import { SITE_ROOT, sitePath } from './config.js';
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -60,24 +61,27 @@ export function queryParam(name) {
 	return null;
 }
 
-// A path of this site to go to after login, from ?next=; anything else becomes "/".
-// The value is resolved against the page's origin, as location.assign() would resolve it (the URL
-// parser drops tabs and newlines, reads a backslash as "/" and removes "/./"), and only a same-origin
-// result is kept. What is returned is that resolved path, query and fragment, never the raw text,
-// so the page goes exactly where it checked. Control characters and backslashes, raw or
-// percent-encoded, and a path that starts with "//" are refused outright.
+// A path of this site to go to after login, from ?next=; anything else becomes the site's home
+// (sitePath('/')). The value is resolved against the page's origin, as location.assign() would
+// resolve it (the URL parser drops tabs and newlines, reads a backslash as "/" and removes "/./"),
+// and only a same-origin result under the site's own prefix is kept (on shared hosting the origin
+// also serves other people's pages). What is returned is that resolved path, query and fragment,
+// never the raw text, so the page goes exactly where it checked. Control characters and
+// backslashes, raw or percent-encoded, and a path that starts with "//" are refused outright.
 const UNSAFE = /[\u0000-\u001f\u007f\\]|%(?:[01][0-9a-f]|7f|5c)/i;
 
 export function safeNext(value) {
-	if (typeof value !== 'string' || !value.startsWith('/') || UNSAFE.test(value)) return '/';
+	const home = sitePath('/');
+	if (typeof value !== 'string' || !value.startsWith('/') || UNSAFE.test(value)) return home;
 	let url;
 	try {
 		url = new URL(value, location.origin);
 	} catch {
-		return '/';
+		return home;
 	}
 	const path = url.pathname + url.search + url.hash;
-	if (url.origin !== location.origin || !path.startsWith('/') || path.startsWith('//') || UNSAFE.test(path)) return '/';
+	if (url.origin !== location.origin || !path.startsWith('/') || path.startsWith('//') || UNSAFE.test(path) ||
+		!url.pathname.startsWith(SITE_ROOT.pathname)) return home;
 	return path;
 }
 

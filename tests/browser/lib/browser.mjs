@@ -30,10 +30,12 @@ export class Journey {
 		const page = await context.newPage();
 		page.setDefaultTimeout(15000);
 		page.on('pageerror', (err) => this.problems.push(`script error on ${page.url()}: ${err.message}`));
+		// The API's paths, under the site's prefix when BASE_URL has one (tests/hosting).
+		const api = new URL('users/', this.base.replace(/\/?$/, '/')).pathname;
 		page.on('response', (res) => {
 			const url = new URL(res.url());
 			// Static files of the site must exist; API answers (/users/...) may be 4xx by design.
-			if (res.status() >= 400 && !url.pathname.startsWith('/users/')) {
+			if (res.status() >= 400 && !url.pathname.startsWith(api)) {
 				this.problems.push(`HTTP ${res.status()} for ${url.pathname}`);
 			}
 		});

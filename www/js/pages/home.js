@@ -2,6 +2,7 @@
 import { $ } from '../ui.js';
 import { currentUser, displayName, renderNav } from '../session.js';
 import { avatar } from '../avatar.js';
+import { sitePath } from '../config.js';
 
 function paragraph(text, className) {
 	const p = document.createElement('p');
@@ -35,12 +36,12 @@ async function main() {
 		text.append(paragraph(`You are logged in as ${displayName(user)}.`), paragraph(user.email, 'muted'));
 		text.firstChild.id = 'who-name';
 		who.append(avatar(user), text);
-		box.replaceChildren(who, links([['/profile/', 'Your profile'], ['/profile/password/', 'Change your password'],
-			['/profile/sessions/', 'Your sessions'], ['/auth/logout/', 'Log out']]));
+		box.replaceChildren(who, links([[sitePath('/profile/'), 'Your profile'], [sitePath('/profile/password/'), 'Change your password'],
+			[sitePath('/profile/sessions/'), 'Your sessions'], [sitePath('/auth/logout/'), 'Log out']]));
 	} else if (status === 401) {
 		const p = paragraph('You are not logged in.');
 		p.id = 'who-name';
-		box.replaceChildren(p, links([['/auth/login/', 'Log in'], ['/auth/register/', 'Create an account']]));
+		box.replaceChildren(p, links([[sitePath('/auth/login/'), 'Log in'], [sitePath('/auth/register/'), 'Create an account']]));
 	} else {
 		box.replaceChildren(paragraph(result.data.error, 'notice error'));
 	}

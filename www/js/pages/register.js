@@ -1,5 +1,6 @@
 // Register page: posts the four fields to /users/register/; on 201 goes to the check-your-e-mail page.
 import { api } from '../api.js';
+import { sitePath } from '../config.js';
 import { $, msgOf, onSubmit, passwordsMatch, say } from '../ui.js';
 import { renderNav } from '../session.js';
 
@@ -23,5 +24,5 @@ onSubmit(form, async () => {
 	} catch {
 		// storage disabled: the next page shows its own text
 	}
-	location.assign('/auth/check-email/');
+	location.assign(sitePath('/auth/check-email/'));
 });

@@ -1,5 +1,6 @@
 // Choose-a-new-password page: takes ?token= from the reset link and posts it with the new password.
 import { api } from '../api.js';
+import { sitePath } from '../config.js';
 import { $, msgOf, onSubmit, passwordsMatch, queryParam, say } from '../ui.js';
 import { renderNav } from '../session.js';
 
@@ -28,7 +29,7 @@ onSubmit(form, async () => {
 	for (const el of form.querySelectorAll('input')) el.disabled = true;
 	say(box, result.data.message, 'ok');
 	const a = document.createElement('a');
-	a.href = '/auth/login/';
+	a.href = sitePath('/auth/login/');
 	a.textContent = ' Log in';
 	box.append(a);
 });

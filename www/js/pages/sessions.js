@@ -1,5 +1,6 @@
 // Sessions page: lists the account's sessions (/users/sessions/) and revokes one or all the others.
 import { api } from '../api.js';
+import { sitePath } from '../config.js';
 import { $, formatTime, say, whileBusy } from '../ui.js';
 import { renderNav, requireUser, showPageError } from '../session.js';
 
@@ -40,7 +41,7 @@ function item(s) {
 async function load() {
 	const result = await api('/users/sessions/');
 	if (result.status === 401) {
-		location.assign('/auth/login/?next=/profile/sessions/');
+		location.assign(sitePath('/auth/login/') + '?next=' + encodeURIComponent(sitePath('/profile/sessions/')));
 		return;
 	}
 	if (!result.ok) {
@@ -60,7 +61,7 @@ async function revoke(s) {
 	}
 	say(box, result.data.message, 'ok');
 	if (s.current) {
-		location.assign('/auth/login/');
+		location.assign(sitePath('/auth/login/'));
 		return;
 	}
 	await load();
