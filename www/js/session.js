@@ -1,5 +1,6 @@
 // Who is logged in: current-user once per page, the header navigation, logout, and pages that need a login.
 import { api } from './api.js';
+import { sitePath } from './config.js';
 import { safeNext } from './ui.js';
 
 let current = null;
@@ -72,6 +73,7 @@ export async function renderNav() {
 	if (user) {
 		ul.append(link('/profile/', 'Profile'), link('/profile/password/', 'Password'),
 			link('/profile/sessions/', 'Sessions'));
+		ul.append(link(sitePath('/profile/two-factor/'), 'Two-factor'));
 		const li = document.createElement('li');
 		const button = document.createElement('button');
 		button.type = 'button';
