@@ -92,6 +92,7 @@ onSubmit(setupForm, async () => {
 	}
 	clear(setupForm);
 	say(box, '');
+	say(statusBox, '');
 	const { secret, otpauth_uri: uri } = result.data;
 	$('#qr').replaceChildren(qrSvg(uri, 'QR code to add this account to an authenticator app'));
 	$('#otpauth-link').href = uri;
@@ -129,6 +130,7 @@ $('#confirm-cancel').addEventListener('click', () => {
 	confirmForm.hidden = true;
 	$('#qr').replaceChildren();
 	$('#secret-text').textContent = '';
+	$('#otpauth-link').href = '#';
 	setupForm.hidden = false;
 	setupForm.elements.password.focus();
 });
@@ -183,7 +185,6 @@ async function main() {
 	renderNav();
 	user = await requireUser();
 	for (const form of [setupForm, regenForm, disableForm]) form.elements.username.value = user.email;
-	state.tabIndex = -1;
 	await refresh();
 }
 main().catch((err) => showPageError(err.message));
