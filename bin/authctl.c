@@ -8,6 +8,7 @@
 #include "rds.h"
 #include "sess.h"
 #include "user.h"
+#include "twofactor/tfa_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ static void usage(FILE *out)
 	      "  deactivate EMAIL          set is_active=0 and end every session of the user\n"
 	      "  activate EMAIL            set is_active=1\n"
 	      "  revoke-sessions EMAIL     end every session of the user\n"
+	      "  two-factor-reset EMAIL    remove the user's second factor and end their sessions\n"
 	      "  list                      list users: id, e-mail, active, staff, date joined\n"
 	      "\n"
 	      "Configuration comes from the environment and the configuration file, as for the\n"
@@ -253,7 +255,7 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (strcmp(cmd, "migrate") && strcmp(cmd, "list") && strcmp(cmd, "createuser") &&
 	    strcmp(cmd, "createsuperuser") && strcmp(cmd, "deactivate") && strcmp(cmd, "activate") &&
-	    strcmp(cmd, "revoke-sessions")) {
+	    strcmp(cmd, "revoke-sessions") && strcmp(cmd, "two-factor-reset")) {
 		fprintf(stderr, "authctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -272,6 +274,8 @@ int main(int argc, char **argv)
 		rc = cmd_list(cfg);
 	else if (!strcmp(cmd, "createuser") || !strcmp(cmd, "createsuperuser"))
 		rc = cmd_create(cfg, argv[2], !strcmp(cmd, "createsuperuser"));
+	else if (!strcmp(cmd, "two-factor-reset"))
+		rc = (rc = tfa_admin_reset(cfg, argv[2], stdout)) == AC_OK ? 0 : fail(cmd, rc);
 	else
 		rc = cmd_account(cfg, cmd, argv[2]);
 	cfg_free(cfg);

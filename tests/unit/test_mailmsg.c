@@ -62,7 +62,7 @@ static void test_templates_embedded(void **state)
 					     "password_changed.html" };
 
 	(void)state;
-	assert_int_equal(n_mail_templates, 6);
+	assert_int_equal(n_mail_templates, 12);
 	for (size_t i = 0; i < 6; i++) {
 		const char *t = mailmsg_template(names[i]);
 
