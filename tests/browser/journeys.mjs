@@ -433,8 +433,8 @@ const journeys = {
 	},
 	// Two-factor (issue #19): register → enrol (QR code drawn from the otpauth URI, the key typed
 	// from the page, a TOTP computed here) → recovery codes shown once and downloaded → log out →
-	// log in with a TOTP → log out → log in with a recovery code and its e-mail → new codes →
-	// disable → a password alone logs in again.
+	// log in with a TOTP → log out → the same TOTP again is refused → log in with a recovery code
+	// and its e-mail → new codes → disable → a password alone logs in again.
 	async two_factor(j) {
 		totpSelfTest();
 		const email = DATA.email;
@@ -523,15 +523,20 @@ const journeys = {
 		assert.equal(await page.evaluate(() => document.activeElement.id), 'code', 'the bad code is selected');
 		assert.equal(await hasSession(page), false, 'no session after a wrong code');
 		assert.equal(path(page), '/auth/login/');
-		await field.fill(await clock.next());
+		const loginCode = await clock.next();
+		await field.fill(loginCode);
 		await page.getByRole('button', { name: 'Log in' }).click();
 		await page.waitForURL(BASE + '/');
 		await expectText(page.locator('#who-name'), 'You are logged in as Hedy Lamarr.');
 
-		// Log out; log in with a recovery code, typed with the recovery keyboard.
+		// Log out; the same code again is a replay; a recovery code, typed with the recovery keyboard, works.
 		await page.getByRole('button', { name: 'Log out' }).click();
 		await page.waitForURL(BASE + '/');
 		field = await loginUntilCode(page, email, PASSWORD);
+		await field.fill(loginCode);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await expectText(page.locator('#login-form .msg'), 'The two-factor code is not valid');
+		assert.equal(await hasSession(page), false, 'no session from a replayed code');
 		await page.getByRole('button', { name: 'Type a recovery code instead' }).click();
 		assert.equal(await field.getAttribute('inputmode'), 'text');
 		await field.fill(codes[0].toUpperCase());
