@@ -302,7 +302,8 @@ class ConfirmTest(Base):
         third = self.login_ok()
         secret = self.setup_secret()
         self.counters(2, 4)
-        r = self.post("two-factor-confirm", {"code": totp(secret)})
+        first = totp(secret)
+        r = self.post("two-factor-confirm", {"code": first})
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.header("Vary"), "Cookie")
         self.assertEqual(r.all("Set-Cookie"), [])
@@ -331,7 +332,8 @@ class ConfirmTest(Base):
             self.assertRegex(part, "Two-factor authentication was turned on for your account "
                              "john@example.com on " + WHEN_RE + r"\.")
         # the confirming code cannot log in afterwards (its step is the last accepted one)
-        r = self.login(totp(secret))
+        self.assertEqual(totp(secret, step * 30), first)
+        r = self.login(first)
         self.assertEqual((r.status, r.json), (400, LOGIN_CODE_INVALID))
         self.assertEqual(r.all("Set-Cookie"), [])
 
@@ -382,7 +384,8 @@ class LoginTest(Base):
         secret, codes = self.enrol()
         before = self.last_login()
         good = totp(secret, time.time() + 30)
-        bad = ["%06d" % ((int(good) + 7) % 1000000), totp(secret),   # wrong; replayed step
+        (step,), = self.stack.sql("SELECT last_step FROM auth_totp")
+        bad = ["%06d" % ((int(good) + 7) % 1000000), totp(secret, step * 30),   # wrong; replayed
                totp(secret, time.time() + 90), good + "\n", "\r" + good, good + "\r\n",
                codes[0] + "\n", "1" * 33, "x" * 4000, "", "zzzzz-zzzzz"]
         for n, code in enumerate(bad, 1):
@@ -586,6 +589,29 @@ class AdminResetTest(Base):
         self.assertIn("no such user", out.stderr)
         out = self.stack.authctl("two-factor-reset", check=False)
         self.assertEqual(out.returncode, 2)
+
+
+class LogTest(Base):
+    def test_no_secret_or_code_in_logs(self):
+        stderr = []
+        r = self.post("two-factor-setup", {"password": PASSWORD})
+        secret = r.json["secret"]
+        stderr.append(r.stderr)
+        first = totp(secret)
+        r = self.post("two-factor-confirm", {"code": first})
+        codes = r.json["recovery_codes"]
+        stderr.append(r.stderr)
+        for code in (None, codes[0], codes[0], totp(secret, time.time() + 30), "123456"):
+            stderr.append(self.login(code).stderr)
+        r = self.post("two-factor-recovery-codes", {"password": PASSWORD, "code": codes[1]})
+        stderr.append(r.stderr)
+        new = r.json["recovery_codes"]
+        stderr.append(self.post("two-factor-disable", {"password": PASSWORD, "code": new[0]}).stderr)
+        log = "\n".join(stderr)
+        self.assertIn("two-factor", log)       # the events are logged
+        for needle in [secret, secret.lower(), first, PASSWORD] + codes + new + \
+                [c.replace("-", "") for c in codes + new]:
+            self.assertNotIn(needle, log)
 
 
 class AtRestTest(Base):
