@@ -75,6 +75,15 @@ async function loginUntilCode(page, email, password) {
 	return field;
 }
 
+// The navigation's Log out, up to the home page loaded anew (from "/" the URL alone does not change).
+async function logOut(page) {
+	const loaded = page.waitForEvent('load');
+	await page.getByRole('button', { name: 'Log out' }).click();
+	await loaded;
+	assert.equal(page.url(), BASE + '/');
+	await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+}
+
 // A message's text with its line breaks as spaces, for sentences that may be wrapped.
 const oneLine = (msg) => (msg.text || '').replace(/\s+/g, ' ');
 
@@ -512,9 +521,7 @@ const journeys = {
 		assert.ok(oneLine(on).includes(`Two-factor authentication was turned on for your account ${email} on `), on.text);
 
 		// Log out; log in: the password alone is not enough, a wrong code is refused, a TOTP works.
-		await page.getByRole('button', { name: 'Log out' }).click();
-		await page.waitForURL(BASE + '/');
-		await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+		await logOut(page);
 		let field = await loginUntilCode(page, email, PASSWORD);
 		await j.snap(page, 'login asks for the code');
 		await field.fill(invalidCode(typed));
@@ -530,8 +537,7 @@ const journeys = {
 		await expectText(page.locator('#who-name'), 'You are logged in as Hedy Lamarr.');
 
 		// Log out; the same code again is a replay; a recovery code, typed with the recovery keyboard, works.
-		await page.getByRole('button', { name: 'Log out' }).click();
-		await page.waitForURL(BASE + '/');
+		await logOut(page);
 		field = await loginUntilCode(page, email, PASSWORD);
 		await field.fill(loginCode);
 		await page.getByRole('button', { name: 'Log in' }).click();
@@ -584,8 +590,7 @@ const journeys = {
 		linkIn(off, BASE + '/auth/password/request-change');
 
 		// The password alone logs in again.
-		await page.getByRole('button', { name: 'Log out' }).click();
-		await page.waitForURL(BASE + '/');
+		await logOut(page);
 		await login(page, email, PASSWORD);
 		await expectText(page.locator('#who-name'), 'You are logged in as Hedy Lamarr.');
 	},
