@@ -1,10 +1,12 @@
 // The browser journeys through www/ and the real API: `node journeys.mjs NAME`, run by test_browser.py,
 // which starts the stack and passes BASE_URL, MAIL_DIR, MAILER, AUTHCGI_CONFIG, OUT_DIR and JOURNEY_DATA.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DESKTOP, PHONE, runJourney } from './lib/browser.mjs';
 import { linkIn, waitForMail } from './lib/mail.mjs';
 import { makePng } from './lib/png.mjs';
+import { TotpClock, invalidCode, selfTest as totpSelfTest } from './lib/totp.mjs';
 
 const BASE = process.env.BASE_URL;
 const DATA = JSON.parse(process.env.JOURNEY_DATA || '{}');
@@ -40,6 +42,84 @@ async function imageLoaded(page, selector) {
 		const img = document.querySelector(sel);
 		return img && img.tagName === 'IMG' && img.complete && img.naturalWidth > 0;
 	}, selector);
+}
+
+// Registers through the page and follows the activation link of the e-mail.
+async function registerAndActivate(page, email, first, last) {
+	await page.goto('/auth/register/');
+	await page.getByLabel('First name').fill(first);
+	await page.getByLabel('Last name').fill(last);
+	await page.getByLabel('E-mail address').fill(email);
+	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+	await page.getByLabel('Password again').fill(PASSWORD);
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await page.waitForURL('**/auth/check-email/');
+	const mail = await waitForMail(email, 'Please, verify your account');
+	await page.goto(linkIn(mail, BASE + '/users/register/confirm/'));
+	await page.waitForURL('**/auth/confirmed/');
+}
+
+// The login form up to the server's 401 two_factor_required: the code field is then shown.
+async function loginUntilCode(page, email, password) {
+	await page.goto('/auth/login/');
+	const field = page.getByLabel('Authentication code or recovery code');
+	assert.equal(await field.isHidden(), true, 'no code field before the server asks');
+	await page.getByLabel('E-mail address').fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Log in' }).click();
+	await expectText(page.locator('#login-form .msg'), 'Two-factor code required');
+	await field.waitFor();
+	assert.equal(await page.evaluate(() => document.activeElement.id), 'code', 'the code field has the focus');
+	assert.equal(await field.getAttribute('inputmode'), 'numeric');
+	assert.equal(await hasSession(page), false, 'no session before the second factor');
+	return field;
+}
+
+// The navigation's Log out, up to the home page loaded anew (from "/" the URL alone does not change).
+async function logOut(page) {
+	const loaded = page.waitForEvent('load');
+	await page.getByRole('button', { name: 'Log out' }).click();
+	await loaded;
+	assert.equal(page.url(), BASE + '/');
+	await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+}
+
+// A message's text with its line breaks as spaces, for sentences that may be wrapped.
+const oneLine = (msg) => (msg.text || '').replace(/\s+/g, ' ');
+
+const hasSession = async (page) => (await page.context().cookies()).some((c) => c.name === 'sessionid' && c.value);
+
+// The recovery codes the page shows (API.md §11.1: xxxxx-xxxxx of [a-z2-9] without l and o).
+async function shownCodes(page) {
+	await page.locator('#codes-card').waitFor();
+	const codes = (await page.locator('#codes-list li').allTextContents()).map((t) => t.trim());
+	assert.equal(codes.length, 10, 'ten recovery codes');
+	for (const code of codes) assert.match(code, /^[a-km-np-z2-9]{5}-[a-km-np-z2-9]{5}$/);
+	assert.equal(new Set(codes).size, 10);
+	return codes;
+}
+
+// Clicks Download and returns the text file the page made.
+async function downloadedCodes(page) {
+	const [download] = await Promise.all([page.waitForEvent('download'),
+		page.getByRole('button', { name: 'Download' }).click()]);
+	assert.match(download.suggestedFilename(), /^recovery-codes-.*\.txt$/);
+	return readFile(await download.path(), 'utf8');
+}
+
+// The dark modules of the QR code of text, as the vendored library computes them in Node
+// ("x y" with the 4-module quiet zone), to compare with what the page drew.
+async function qrModules(text) {
+	const src = await readFile(new URL('../../www/vendor/qrcode-generator/qrcode.js', import.meta.url));
+	const { default: qrcode } = await import('data:text/javascript;base64,' + src.toString('base64'));
+	const qr = qrcode(0, 'M');
+	qr.addData(text, 'Byte');
+	qr.make();
+	const dark = [];
+	for (let row = 0; row < qr.getModuleCount(); row++) {
+		for (let col = 0; col < qr.getModuleCount(); col++) if (qr.isDark(row, col)) dark.push(`${col + 4} ${row + 4}`);
+	}
+	return { count: qr.getModuleCount(), dark };
 }
 
 const journeys = {
@@ -318,7 +398,7 @@ const journeys = {
 			'/auth/regenerate-token/?reason=' + encodeURIComponent(REASON).replace(/%20/g, '%20'),
 			'/auth/password/request-change/', '/auth/password/change-password/?token=abc:def',
 			'/auth/password/change-password/', '/auth/logout/'];
-		const private_ = ['/', '/profile/', '/profile/password/', '/profile/sessions/', '/auth/logout/'];
+		const private_ = ['/', '/profile/', '/profile/password/', '/profile/sessions/', '/profile/two-factor/', '/auth/logout/'];
 		for (const [label, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
 			const page = await j.open(viewport);
 			const check = async (url, who) => {
@@ -360,6 +440,161 @@ const journeys = {
 		await page.goto('/auth/confirmed');
 		await expectText(page.getByRole('heading', { level: 1 }), 'Your account is active');
 	},
+	// Two-factor (issue #19): register → enrol (QR code drawn from the otpauth URI, the key typed
+	// from the page, a TOTP computed here) → recovery codes shown once and downloaded → log out →
+	// log in with a TOTP → log out → the same TOTP again is refused → log in with a recovery code
+	// and its e-mail → new codes → disable → a password alone logs in again.
+	async two_factor(j) {
+		totpSelfTest();
+		const email = DATA.email;
+		const page = await j.open(PHONE);
+		await registerAndActivate(page, email, 'Hedy', 'Lamarr');
+		await login(page, email, PASSWORD);
+
+		await page.getByRole('navigation').getByRole('link', { name: 'Two-factor' }).click();
+		await page.waitForURL('**/profile/two-factor/');
+		await expectText(page.locator('#tf-state'), 'Two-factor authentication is off.');
+		const setup = page.locator('#setup-form');
+		await setup.getByLabel('Current password').fill('not my password');
+		await setup.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+		await expectText(setup.locator('.msg'), 'Your current password is incorrect');
+		await setup.getByLabel('Current password').fill(PASSWORD);
+		const [answer] = await Promise.all([
+			page.waitForResponse((r) => r.url().endsWith('/users/two-factor/setup/') && r.request().method() === 'POST'),
+			setup.getByRole('button', { name: 'Set up two-factor authentication' }).click(),
+		]);
+		const { secret, otpauth_uri: uri } = await answer.json();
+		assert.match(secret, /^[A-Z2-7]{32}$/);
+		const confirm = page.locator('#confirm-form');
+		await confirm.waitFor();
+
+		// The key shown for typing, in groups of four, is the secret of the URI behind the QR code.
+		const shown = (await page.locator('#secret-text').textContent()).trim();
+		assert.match(shown, /^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/);
+		const typed = shown.replace(/ /g, '');
+		assert.equal(typed, secret);
+		const href = await page.locator('#otpauth-link').getAttribute('href');
+		assert.equal(href, uri);
+		const otpauth = new URL(href);
+		assert.equal(otpauth.protocol, 'otpauth:');
+		assert.equal(otpauth.searchParams.get('secret'), typed, 'the typed key is the secret of the otpauth URI');
+		assert.ok(decodeURIComponent(otpauth.pathname).endsWith(':' + email), `the URI names ${email}: ${href}`);
+
+		// The QR code: an SVG of the size of a phone scan, module for module the code of the URI.
+		const svg = page.locator('#qr svg');
+		await svg.waitFor();
+		const box = await svg.boundingBox();
+		assert.ok(box.width >= 150 && Math.abs(box.width - box.height) < 1, `QR code drawn ${box.width}×${box.height}`);
+		assert.equal(await svg.getAttribute('role'), 'img');
+		const drawn = [...(await svg.locator('path').getAttribute('d')).matchAll(/M(\d+) (\d+)h1v1h-1z/g)]
+			.map((m) => `${m[1]} ${m[2]}`);
+		const expected = await qrModules(uri);
+		assert.ok(expected.count >= 25, 'a URI of this length needs version 2 or more');
+		assert.equal(Number(await svg.getAttribute('data-modules')), expected.count);
+		assert.ok(drawn.length > expected.count * expected.count / 3, `${drawn.length} dark modules`);
+		assert.deepEqual(drawn, expected.dark, 'the page drew the QR code of the otpauth URI');
+		// White pixels around, black inside: the picture is really painted.
+		const shot = await svg.screenshot();
+		assert.ok(shot.length > 1000, 'the QR code screenshot has content');
+		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert.ok(overflow <= 0, `the setup page scrolls sideways by ${overflow}px on a phone`);
+		await j.snap(page, 'two-factor setup');
+
+		const clock = new TotpClock(typed);
+		await confirm.getByLabel('Code shown by the app').fill(invalidCode(typed));
+		await confirm.getByRole('button', { name: 'Turn on' }).click();
+		await expectText(confirm.locator('.msg'), 'The code is not valid');
+		await confirm.getByLabel('Code shown by the app').fill(await clock.next());
+		await confirm.getByRole('button', { name: 'Turn on' }).click();
+		await expectText(page.locator('#codes-msg'), 'Two-factor authentication is enabled');
+		const codes = await shownCodes(page);
+		assert.equal(await confirm.isHidden(), true);
+		await expectText(page.locator('#tf-state'), 'Two-factor authentication is on. You have 10 recovery codes left.');
+		const file = await downloadedCodes(page);
+		for (const code of codes) assert.ok(file.split('\n').includes(code), `${code} is in the downloaded file`);
+		assert.ok(file.includes(email));
+		await j.snap(page, 'recovery codes');
+		await page.getByRole('button', { name: 'I have saved them' }).click();
+		assert.equal(await page.locator('#codes-card').isHidden(), true);
+		assert.equal(await page.locator('#codes-list li').count(), 0, 'the codes are gone from the page');
+		const on = await waitForMail(email, 'Two-factor authentication is on');
+		assert.ok(oneLine(on).includes(`Two-factor authentication was turned on for your account ${email} on `), on.text);
+
+		// Log out; log in: the password alone is not enough, a wrong code is refused, a TOTP works.
+		await logOut(page);
+		let field = await loginUntilCode(page, email, PASSWORD);
+		await j.snap(page, 'login asks for the code');
+		await field.fill(invalidCode(typed));
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await expectText(page.locator('#login-form .msg'), 'The two-factor code is not valid');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'code', 'the bad code is selected');
+		assert.equal(await hasSession(page), false, 'no session after a wrong code');
+		assert.equal(path(page), '/auth/login/');
+		const loginCode = await clock.next();
+		await field.fill(loginCode);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.waitForURL(BASE + '/');
+		await expectText(page.locator('#who-name'), 'You are logged in as Hedy Lamarr.');
+
+		// Log out; the same code again is a replay; a recovery code, typed with the recovery keyboard, works.
+		await logOut(page);
+		field = await loginUntilCode(page, email, PASSWORD);
+		await field.fill(loginCode);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await expectText(page.locator('#login-form .msg'), 'The two-factor code is not valid');
+		assert.equal(await hasSession(page), false, 'no session from a replayed code');
+		await page.getByRole('button', { name: 'Type a recovery code instead' }).click();
+		assert.equal(await field.getAttribute('inputmode'), 'text');
+		await field.fill(codes[0].toUpperCase());
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await page.waitForURL(BASE + '/');
+		await expectText(page.locator('#who-name'), 'You are logged in as Hedy Lamarr.');
+		const used = await waitForMail(email, 'A recovery code was used');
+		assert.ok(oneLine(used).includes(`A recovery code was used to sign in to your account ${email} on `), used.text);
+		assert.ok(oneLine(used).includes('You have 9 recovery codes left.'), used.text);
+
+		// New recovery codes: a used code is refused, an unused one of the old set works once.
+		await page.goto('/profile/');
+		await page.getByRole('link', { name: 'Two-factor authentication' }).click();
+		await page.waitForURL('**/profile/two-factor/');
+		await expectText(page.locator('#tf-state'), 'Two-factor authentication is on. You have 9 recovery codes left.');
+		assert.equal(await page.locator('#setup-form').isHidden(), true);
+		const regen = page.locator('#regen-form');
+		await regen.getByLabel('Current password').fill(PASSWORD);
+		await regen.getByLabel('Authentication code or recovery code').fill(codes[0]);
+		await regen.getByRole('button', { name: 'Generate new recovery codes' }).click();
+		await expectText(regen.locator('.msg'), 'The code is not valid');
+		await regen.getByLabel('Authentication code or recovery code').fill(codes[1]);
+		await regen.getByRole('button', { name: 'Generate new recovery codes' }).click();
+		await expectText(page.locator('#codes-msg'), 'New recovery codes have been generated');
+		const fresh = await shownCodes(page);
+		assert.equal(fresh.filter((c) => codes.includes(c)).length, 0, 'a new set');
+		await expectText(page.locator('#tf-state'), 'Two-factor authentication is on. You have 10 recovery codes left.');
+		assert.ok((await downloadedCodes(page)).includes(fresh[9]));
+
+		// Disable: a code of the old set no longer works; a TOTP does.
+		const disable = page.locator('#disable-form');
+		await disable.getByLabel('Current password').fill(PASSWORD);
+		await disable.getByLabel('Authentication code or recovery code').fill(codes[2]);
+		await disable.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+		await expectText(disable.locator('.msg'), 'The code is not valid');
+		await disable.getByLabel('Authentication code or recovery code').fill(await clock.next());
+		await disable.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+		await expectText(page.locator('#status-msg'), 'Two-factor authentication is disabled');
+		await expectText(page.locator('#tf-state'), 'Two-factor authentication is off.');
+		assert.equal(await disable.isHidden(), true);
+		assert.equal(await page.locator('#codes-card').isHidden(), true);
+		await page.locator('#setup-form').waitFor();
+		await j.snap(page, 'two-factor off');
+		const off = await waitForMail(email, 'Two-factor authentication is off');
+		linkIn(off, BASE + '/auth/password/request-change');
+
+		// The password alone logs in again.
+		await logOut(page);
+		await login(page, email, PASSWORD);
+		await expectText(page.locator('#who-name'), 'You are logged in as Hedy Lamarr.');
+	},
+
 	// ?next= after login (issue #14, finding 3): hostile values never leave the site, whatever the
 	// browser strips or rewrites (tabs, newlines, backslashes, dot segments); a path of the site is
 	// followed with its query and fragment.

@@ -112,6 +112,9 @@ class BrowserTest(BrowserBase):
     def test_every_page_at_phone_and_desktop_width(self):
         self.journey("layout", email=self.user("margaret@example.com", "Margaret", "Hamilton"))
 
+    def test_two_factor_enrol_login_with_code_and_recovery_code_disable(self):
+        self.journey("two_factor", email="hedy@example.com")
+
     def test_login_next_stays_on_the_site(self):
         self.journey("redirect_next", email=self.user("dorothy@example.com", "Dorothy", "Vaughan"))
 

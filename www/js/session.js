@@ -73,6 +73,7 @@ export async function renderNav() {
 	if (user) {
 		ul.append(link(sitePath('/profile/'), 'Profile'), link(sitePath('/profile/password/'), 'Password'),
 			link(sitePath('/profile/sessions/'), 'Sessions'));
+		ul.append(link(sitePath('/profile/two-factor/'), 'Two-factor'));
 		const li = document.createElement('li');
 		const button = document.createElement('button');
 		button.type = 'button';
