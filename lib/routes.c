@@ -17,6 +17,8 @@ const struct route routes[] = {
 	{ "/users/sessions/", "sessions.cgi" },
 	{ "/users/sessions/revoke/", "revoke-session.cgi" },
 	{ "/users/sessions/revoke-others/", "revoke-other-sessions.cgi" },
+	{ "/users/delete-account/", "delete-account.cgi" },
+	{ "/users/export/", "export.cgi" },
 };
 
 const unsigned n_routes = sizeof routes / sizeof routes[0];

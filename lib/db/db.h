@@ -43,6 +43,9 @@ enum db_q {
 	Q_MAIL_DELETE,            /* (id) */
 	Q_MAIL_FAIL,              /* (attempts, error, next_attempt_at, id, lease) */
 	Q_MAIL_DEAD,              /* (id, lease) */
+	Q_TABLE_EXISTS,           /* (name) -> one row when that table exists (Django's, §12.1) */
+	Q_USER_GROUPS_DELETE,     /* (user_id): Django's users_user_groups rows of the user */
+	Q_USER_PERMS_DELETE,      /* (user_id): Django's users_user_user_permissions rows */
 	Q__MAX
 };
 

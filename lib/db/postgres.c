@@ -92,6 +92,11 @@ static const char *const sql[Q__MAX] = {
 		"UPDATE mail_outbox SET attempts = $1::integer, last_error = $2,"
 		" next_attempt_at = " AT("$3") " WHERE id = $4::bigint AND next_attempt_at = " AT("$5"),
 	[Q_MAIL_DEAD] = "DELETE FROM mail_outbox WHERE id = $1::bigint AND next_attempt_at = " AT("$2"),
+	/* the table the unqualified name resolves to through search_path, as the DELETEs below */
+	[Q_TABLE_EXISTS] =
+		"SELECT 1 FROM pg_catalog.pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p')",
+	[Q_USER_GROUPS_DELETE] = "DELETE FROM users_user_groups WHERE user_id = $1::uuid",
+	[Q_USER_PERMS_DELETE] = "DELETE FROM users_user_user_permissions WHERE user_id = $1::uuid",
 };
 
 /*

@@ -78,6 +78,9 @@ static const char *const sql[Q__MAX] = {
 		" next_attempt_at = ?3 WHERE id = CAST(?4 AS INTEGER) AND next_attempt_at = ?5",
 	[Q_MAIL_DEAD] =
 		"DELETE FROM mail_outbox WHERE id = CAST(?1 AS INTEGER) AND next_attempt_at = ?2",
+	[Q_TABLE_EXISTS] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+	[Q_USER_GROUPS_DELETE] = "DELETE FROM users_user_groups WHERE user_id = ?1",
+	[Q_USER_PERMS_DELETE] = "DELETE FROM users_user_user_permissions WHERE user_id = ?1",
 };
 
 struct lite {

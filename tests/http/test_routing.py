@@ -32,6 +32,8 @@ ROUTES = [
     ("/users/sessions/", "sessions", GET_ALLOW),
     ("/users/sessions/revoke/", "revoke-session", POST_ALLOW),
     ("/users/sessions/revoke-others/", "revoke-other-sessions", POST_ALLOW),
+    ("/users/delete-account/", "delete-account", POST_ALLOW),
+    ("/users/export/", "export", GET_ALLOW),
 ]
 CONFIRM = [
     ("/users/register/confirm/", "confirm-email"),
