@@ -61,8 +61,9 @@ STATIC_LDLIBS := -largon2 -lsqlite3 -lhiredis -lcrypto -lm -lpthread
 GEN_SRCS  := lib/db/migrations_sqlite.c lib/db/migrations_postgres.c lib/common_passwords.c \
              lib/mail_templates.c
 DB_SRCS   := lib/db/db.c lib/db/sqlite.c $(if $(filter 1,$(POSTGRES)),lib/db/postgres.c)
-LIB_SRCS  := $(filter-out $(GEN_SRCS),$(wildcard lib/*.c)) $(DB_SRCS) $(GEN_SRCS) lib/cjson/cJSON.c
-LIB_HDRS  := $(wildcard lib/*.h lib/db/*.h) lib/cjson/cJSON.h
+LIB_SRCS  := $(filter-out $(GEN_SRCS),$(wildcard lib/*.c)) $(DB_SRCS) $(GEN_SRCS) lib/cjson/cJSON.c \
+             $(wildcard lib/twofactor/*.c)
+LIB_HDRS  := $(wildcard lib/*.h lib/db/*.h lib/twofactor/*.h) lib/cjson/cJSON.h
 LIB_OBJS  := $(patsubst lib/%.c,$(O)/obj/lib/%.o,$(LIB_SRCS))
 LIB       := $(O)/lib/libauthcgi.a
 CGI_SRCS  := $(wildcard cgi-bin/*.c)

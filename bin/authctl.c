@@ -234,7 +234,7 @@ static int cmd_delete(const struct cfg *cfg, const char *address)
 	int rc = find(cfg, address, &db, &u);
 
 	if (rc == AC_OK)
-		rc = acct_delete_rows(db, u, NULL, NULL, NULL, &thumbnail);
+		rc = acct_delete_rows(db, u, NULL, &thumbnail);
 	db_close(db);
 	if (rc != AC_OK) {
 		user_free(u);

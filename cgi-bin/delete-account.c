@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #define MSG_WRONG_CURRENT "Your current password is incorrect"
+#define MSG_BAD_CODE "The two-factor code is not valid"
 
 static const char *const fields[] = { "password", "code" };
 
@@ -30,9 +31,14 @@ static int after_commit(struct ctx *c, struct cred_resv *res, const char *thumbn
 	return rc;
 }
 
-/* One reserved attempt: the password's check, its verdict, and the deletion. */
+/*
+ * One reserved attempt: the password's check, its verdict, the second factor and the deletion.
+ * A missing code is no verdict: AC_EINVAL gives both reservations back (cred_attempt) and
+ * handle() answers it.
+ */
 static int attempt(struct ctx *c, struct cred_resv *res, void *arg)
 {
+	struct acct_proof proof = { c->cfg, c->user->password, c->field[1] };
 	char *thumbnail = NULL;
 	struct db *db;
 	int rc, ok = 0;
@@ -48,7 +54,11 @@ static int attempt(struct ctx *c, struct cred_resv *res, void *arg)
 	rc = ctx_db(c, &db);
 	if (rc != AC_OK)
 		return rc;
-	rc = acct_delete_rows(db, c->user, c->user->password, NULL, NULL, &thumbnail);
+	rc = acct_delete_rows(db, c->user, &proof, &thumbnail);
+	if (rc == AC_EDENIED) {
+		cred_failed(c, res, c->user);
+		return resp_error(&c->resp, 400, MSG_BAD_CODE);
+	}
 	if (rc == AC_ECONFLICT) {
 		/* The password changed since it was read: what was verified is not current. */
 		cred_failed(c, res, c->user);
@@ -75,10 +85,15 @@ static int attempt(struct ctx *c, struct cred_resv *res, void *arg)
 
 static int handle(struct ctx *c)
 {
+	int rc;
+
 	if (!c->field[0])
 		return resp_error(&c->resp, 400, "Please provide your password");
 	/* §1.12: the attempt is reserved before the password is hashed. */
-	return cred_attempt(c, c->user->email, attempt, NULL);
+	rc = cred_attempt(c, c->user->email, attempt, NULL);
+	if (rc == AC_EINVAL)
+		return resp_error(&c->resp, 400, MSG_BAD_CODE);
+	return rc;
 }
 
 static const struct endpoint delete_account = {

@@ -8,19 +8,25 @@
 #include "rds.h"
 #include "user.h"
 
+/* What the user proved for a deletion they ask for (authctl proves nothing: NULL). */
+struct acct_proof {
+	const struct cfg *cfg;
+	const char *password_hash;  /* the stored hash the password was verified against */
+	const char *code;           /* the two-factor code; NULL when absent */
+};
+
 /*
- * §12.1 step 5.1, in one transaction (db_tx): re-reads u's row; when verified_hash is not NULL
- * and the stored hash is no longer it (a concurrent password change), AC_ECONFLICT and nothing
- * changes. Then check(db, arg) (may be NULL; the two-factor code) runs inside the transaction:
- * any error it returns rolls everything back and is returned. Then deletes the user's
- * two-factor rows, profile, users_user_groups and users_user_user_permissions rows (when
- * those tables exist), queued mail_outbox rows addressed to the user and the user, and queues
- * the "account deleted" e-mail. On success *thumbnail gets the stored thumbnail name the row
- * held (malloc'd; NULL when none). Returns 0; AC_ENOTFOUND when the user is already gone;
- * AC_EUNAVAIL; other errors.
+ * §12.1 step 5.1 in one transaction (db_tx). With proof: the stored hash must still be
+ * proof->password_hash (else AC_ECONFLICT: a concurrent password change), and when two-factor is
+ * enabled proof->code must verify and is consumed (tfa_verify): AC_EINVAL when it is absent,
+ * AC_EDENIED when it is not valid; nothing changes then. Deletes the user's two-factor rows
+ * (§11.2), profile, users_user_groups and users_user_user_permissions rows (when those tables
+ * exist), the mail_outbox rows addressed to the user and the user, and queues the "account
+ * deleted" e-mail. On success *thumbnail gets the stored thumbnail name the row held (malloc'd;
+ * NULL when none). Returns 0; AC_ENOTFOUND when the user is already gone; AC_EUNAVAIL; others.
  */
-int acct_delete_rows(struct db *db, const struct user *u, const char *verified_hash,
-		     int (*check)(struct db *db, void *arg), void *arg, char **thumbnail);
+int acct_delete_rows(struct db *db, const struct user *u, const struct acct_proof *proof,
+		     char **thumbnail);
 
 /*
  * §12.1 step 5.2, after the commit: ends every session of u (§4.6) and deletes the user's

@@ -8,6 +8,7 @@
 #include "rl.h"
 #include "sess.h"
 #include "store.h"
+#include "twofactor/tfa.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,7 @@
 
 struct deletion {
 	const struct user *u;
-	const char *verified_hash;
-	int (*check)(struct db *db, void *arg);
-	void *arg;
+	const struct acct_proof *proof;
 	char *thumbnail;            /* out: the name the deleted row held */
 };
 
@@ -32,6 +31,21 @@ static int delete_if_table(struct db *db, const char *table, enum db_q q, const 
 	if (rc != AC_OK || !exists)
 		return rc;
 	return db_run(db, q, 1, &hex, NULL, NULL);
+}
+
+/* §12.1 step 4 inside the transaction: the second factor, when enabled, and its code consumed. */
+static int second_factor(struct db *db, const struct user *u, const struct acct_proof *proof)
+{
+	struct tfa_status st;
+	int rc = tfa_status(db, u->id, &st);
+
+	if (rc != AC_OK || !st.enabled)
+		return rc;
+	if (!proof->code)
+		return AC_EINVAL;
+	rc = tfa_verify(db, proof->cfg, u->id, proof->code, time(NULL), NULL, NULL);
+	/* disabled since the status was read: no second factor to prove */
+	return rc == AC_ENOTFOUND ? AC_OK : rc;
 }
 
 static int deletion_tx(struct db *db, void *arg)
@@ -50,10 +64,12 @@ static int deletion_tx(struct db *db, void *arg)
 	rc = user_by_id(db, d->u->id, &row);
 	if (rc != AC_OK)
 		return rc;
-	if (d->verified_hash && strcmp(row->password, d->verified_hash) != 0)
+	if (d->proof && strcmp(row->password, d->proof->password_hash) != 0)
 		rc = AC_ECONFLICT;
-	if (rc == AC_OK && d->check)
-		rc = d->check(db, d->arg);
+	if (rc == AC_OK && d->proof)
+		rc = second_factor(db, d->u, d->proof);
+	if (rc == AC_OK)
+		rc = tfa_delete(db, d->u->id, NULL);
 	p[0] = hex;
 	if (rc == AC_OK)
 		rc = db_run(db, Q_PROFILE_DELETE, 1, p, NULL, NULL);
@@ -80,10 +96,10 @@ static int deletion_tx(struct db *db, void *arg)
 	return rc;
 }
 
-int acct_delete_rows(struct db *db, const struct user *u, const char *verified_hash,
-		     int (*check)(struct db *db, void *arg), void *arg, char **thumbnail)
+int acct_delete_rows(struct db *db, const struct user *u, const struct acct_proof *proof,
+		     char **thumbnail)
 {
-	struct deletion d = { u, verified_hash, check, arg, NULL };
+	struct deletion d = { u, proof, NULL };
 	int rc = db_tx(db, deletion_tx, &d);
 
 	if (rc != AC_OK) {

@@ -4,6 +4,7 @@
 #include "sess.h"
 #include "sessions.h"
 #include "timefmt.h"
+#include "twofactor/tfa.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,12 +45,15 @@ static int add_sessions(cJSON *o, struct rds *r, const struct cfg *cfg, const st
 /* {"enabled": ..., "recovery_codes_left": ...} as GET /users/two-factor/ answers (§11.3.1). */
 static int add_two_factor(cJSON *o, struct db *db, const struct user *u)
 {
-	cJSON *tf = cJSON_AddObjectToObject(o, "two_factor");
+	struct tfa_status st;
+	cJSON *tf;
+	int rc = tfa_status(db, u->id, &st);
 
-	(void)db;
-	(void)u;
-	if (!tf || !cJSON_AddBoolToObject(tf, "enabled", 0) ||
-	    !cJSON_AddNumberToObject(tf, "recovery_codes_left", 0))
+	if (rc != AC_OK)
+		return rc;
+	tf = cJSON_AddObjectToObject(o, "two_factor");
+	if (!tf || !cJSON_AddBoolToObject(tf, "enabled", st.enabled) ||
+	    !cJSON_AddNumberToObject(tf, "recovery_codes_left", (double)st.codes_left))
 		return AC_ENOMEM;
 	return AC_OK;
 }

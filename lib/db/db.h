@@ -43,6 +43,14 @@ enum db_q {
 	Q_MAIL_DELETE,            /* (id) */
 	Q_MAIL_FAIL,              /* (attempts, error, next_attempt_at, id, lease) */
 	Q_MAIL_DEAD,              /* (id, lease) */
+	Q_TFA_GET,                /* (user_id) -> secret, confirmed 0|1, last_step, unused codes */
+	Q_TFA_SETUP,              /* (user_id, secret, created_at): insert, or replace unconfirmed */
+	Q_TFA_CONFIRM,            /* (user_id, confirmed_at, step, secret): while unconfirmed */
+	Q_TFA_STEP,               /* (user_id, step): confirmed, and only to a greater step */
+	Q_TFA_DELETE,             /* (user_id) */
+	Q_TFA_CODES_DELETE,       /* (user_id) */
+	Q_TFA_CODE_INSERT,        /* (user_id, code_hash) */
+	Q_TFA_CODE_USE,           /* (user_id, code_hash, used_at): an unused one only */
 	Q_TABLE_EXISTS,           /* (name) -> one row when that table exists (Django's, §12.1) */
 	Q_USER_GROUPS_DELETE,     /* (user_id): Django's users_user_groups rows of the user */
 	Q_USER_PERMS_DELETE,      /* (user_id): Django's users_user_user_permissions rows */

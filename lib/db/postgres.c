@@ -92,6 +92,28 @@ static const char *const sql[Q__MAX] = {
 		"UPDATE mail_outbox SET attempts = $1::integer, last_error = $2,"
 		" next_attempt_at = " AT("$3") " WHERE id = $4::bigint AND next_attempt_at = " AT("$5"),
 	[Q_MAIL_DEAD] = "DELETE FROM mail_outbox WHERE id = $1::bigint AND next_attempt_at = " AT("$2"),
+	[Q_TFA_GET] =
+		"SELECT secret, " B("(confirmed_at IS NOT NULL)") ", last_step, (SELECT count(*) FROM"
+		" auth_recovery_code WHERE user_id = $1::uuid AND used_at IS NULL)"
+		" FROM auth_totp WHERE user_id = $1::uuid",
+	[Q_TFA_SETUP] =
+		"INSERT INTO auth_totp (user_id, secret, confirmed_at, last_step, created_at)"
+		" VALUES ($1::uuid, $2, NULL, 0, " AT("$3") ") ON CONFLICT (user_id) DO UPDATE SET"
+		" secret = excluded.secret, last_step = 0, created_at = excluded.created_at"
+		" WHERE auth_totp.confirmed_at IS NULL",
+	[Q_TFA_CONFIRM] =
+		"UPDATE auth_totp SET confirmed_at = " AT("$2") ", last_step = $3::bigint"
+		" WHERE user_id = $1::uuid AND confirmed_at IS NULL AND secret = $4",
+	[Q_TFA_STEP] =
+		"UPDATE auth_totp SET last_step = $2::bigint WHERE user_id = $1::uuid"
+		" AND confirmed_at IS NOT NULL AND last_step < $2::bigint",
+	[Q_TFA_DELETE] = "DELETE FROM auth_totp WHERE user_id = $1::uuid",
+	[Q_TFA_CODES_DELETE] = "DELETE FROM auth_recovery_code WHERE user_id = $1::uuid",
+	[Q_TFA_CODE_INSERT] =
+		"INSERT INTO auth_recovery_code (user_id, code_hash, used_at) VALUES ($1::uuid, $2, NULL)",
+	[Q_TFA_CODE_USE] =
+		"UPDATE auth_recovery_code SET used_at = " AT("$3") " WHERE user_id = $1::uuid"
+		" AND code_hash = $2 AND used_at IS NULL",
 	/* the table the unqualified name resolves to through search_path, as the DELETEs below */
 	[Q_TABLE_EXISTS] =
 		"SELECT 1 FROM pg_catalog.pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p')",

@@ -78,6 +78,28 @@ static const char *const sql[Q__MAX] = {
 		" next_attempt_at = ?3 WHERE id = CAST(?4 AS INTEGER) AND next_attempt_at = ?5",
 	[Q_MAIL_DEAD] =
 		"DELETE FROM mail_outbox WHERE id = CAST(?1 AS INTEGER) AND next_attempt_at = ?2",
+	[Q_TFA_GET] =
+		"SELECT secret, confirmed_at IS NOT NULL, last_step, (SELECT count(*) FROM"
+		" auth_recovery_code WHERE user_id = ?1 AND used_at IS NULL)"
+		" FROM auth_totp WHERE user_id = ?1",
+	[Q_TFA_SETUP] =
+		"INSERT INTO auth_totp (user_id, secret, confirmed_at, last_step, created_at)"
+		" VALUES (?1, ?2, NULL, 0, ?3) ON CONFLICT (user_id) DO UPDATE SET"
+		" secret = excluded.secret, last_step = 0, created_at = excluded.created_at"
+		" WHERE auth_totp.confirmed_at IS NULL",
+	[Q_TFA_CONFIRM] =
+		"UPDATE auth_totp SET confirmed_at = ?2, last_step = CAST(?3 AS INTEGER)"
+		" WHERE user_id = ?1 AND confirmed_at IS NULL AND secret = ?4",
+	[Q_TFA_STEP] =
+		"UPDATE auth_totp SET last_step = CAST(?2 AS INTEGER) WHERE user_id = ?1"
+		" AND confirmed_at IS NOT NULL AND last_step < CAST(?2 AS INTEGER)",
+	[Q_TFA_DELETE] = "DELETE FROM auth_totp WHERE user_id = ?1",
+	[Q_TFA_CODES_DELETE] = "DELETE FROM auth_recovery_code WHERE user_id = ?1",
+	[Q_TFA_CODE_INSERT] =
+		"INSERT INTO auth_recovery_code (user_id, code_hash, used_at) VALUES (?1, ?2, NULL)",
+	[Q_TFA_CODE_USE] =
+		"UPDATE auth_recovery_code SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2"
+		" AND used_at IS NULL",
 	[Q_TABLE_EXISTS] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
 	[Q_USER_GROUPS_DELETE] = "DELETE FROM users_user_groups WHERE user_id = ?1",
 	[Q_USER_PERMS_DELETE] = "DELETE FROM users_user_user_permissions WHERE user_id = ?1",

@@ -5,10 +5,12 @@ import hashlib
 import json
 import os
 import re
+import time
 import unittest
 from urllib.parse import urlsplit
 
 from harness import PASSWORD, Stack, free_port
+from totp_store import enable_two_factor, totp
 
 EMAIL = "John.Smith@example.com"
 OTHER = "jane@example.com"
@@ -25,6 +27,7 @@ INVALID_LINK = ("http://front.test/auth/regenerate-token?reason=It%20appears%20t
 REGISTERED = {"message": "Your account was created successfully. Check your email address to "
                          "activate your account as we just sent you an activation link. Ensure "
                          "you activate your account before the link expires"}
+BAD_CODE = {"error": "The two-factor code is not valid"}
 DELETED_SUBJECT = "Your account has been deleted"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -291,6 +294,91 @@ class StepsTest(DeletionBase):
         self.assertNotIn("http", text)
 
 
+class TwoFactorStepTest(DeletionBase):
+    """Step 4: with a confirmed second factor the code is required, checked after the password."""
+
+    def setUp(self):
+        super().setUp()
+        self.secret, self.sealed, self.codes = enable_two_factor(self.stack, self.uid)
+
+    def tfa_rows(self):
+        hexid = self.uid.replace("-", "")
+        return (self.stack.sql("SELECT last_step FROM auth_totp WHERE user_id = ?", (hexid,)),
+                self.stack.sql("SELECT code_hash, used_at FROM auth_recovery_code "
+                               "WHERE user_id = ? ORDER BY id", (hexid,)))
+
+    def test_code_absent_is_400_and_no_verdict(self):
+        before = self.tfa_rows()
+        for body in ({"password": PASSWORD}, {"password": PASSWORD, "code": None}):
+            r = self.delete(body)
+            self.assertEqual((r.status, r.json), (400, BAD_CODE))
+            self.assertEqual(r.all("Set-Cookie"), [])
+        self.assertTrue(self.exists(self.uid))
+        self.assertEqual(self.tfa_rows(), before)
+        # a missing code gives both reservations back (§1.12): nothing was counted
+        self.assertEqual(self.counter(EMAIL), "")
+        self.assertEqual(self.stack.redis.cli("GET", "auth:rl:login-addr:127.0.0.1"), "")
+        self.assertTrue(self.alive(self.token))
+
+    def test_invalid_codes_count_as_failed_logins(self):
+        now = totp(self.secret)
+        wrong = "%06d" % ((int(now) + 1) % 1000000)
+        bad = [wrong, "abcde-fghij", "x" * 33, "", " ", self.codes[0] + "x"]
+        self.stack.set(RATE_LIMIT_LOGIN_ACCOUNT="%d/900" % len(bad))
+        for code in bad:
+            with self.subTest(code=code):
+                r = self.delete({"password": PASSWORD, "code": code})
+                self.assertEqual((r.status, r.json), (400, BAD_CODE))
+        self.assertEqual(self.counter(EMAIL), str(len(bad)))
+        # at the limit even a valid code is refused before any check
+        r = self.delete({"password": PASSWORD, "code": totp(self.secret)})
+        self.assertEqual((r.status, r.json), (429, TOO_MANY))
+        self.assertTrue(self.exists(self.uid))
+        self.assertTrue(self.alive(self.token))
+
+    def test_wrong_password_comes_first_and_consumes_no_code(self):
+        before = self.tfa_rows()
+        r = self.delete({"password": "wrong password", "code": totp(self.secret)})
+        self.assertEqual((r.status, r.json), (400, WRONG))
+        r = self.delete({"password": "wrong password", "code": self.codes[0]})
+        self.assertEqual((r.status, r.json), (400, WRONG))
+        self.assertEqual(self.tfa_rows(), before)
+        self.assertTrue(self.exists(self.uid))
+
+    def test_a_totp_deletes_the_account_and_the_two_factor_rows(self):
+        r = self.delete({"password": PASSWORD, "code": totp(self.secret)})
+        self.assertEqual((r.status, r.json), (200, DELETED))
+        self.assertEqual(r.all("Set-Cookie"), [DELETE_LINE])
+        self.assertFalse(self.exists(self.uid))
+        self.assertEqual(self.tfa_rows(), ([], []))
+        self.assertEqual(self.counter(EMAIL), "")
+
+    def test_a_replayed_step_is_not_valid(self):
+        step = int(time.time() // 30)
+        self.stack.sql("UPDATE auth_totp SET last_step = ? WHERE user_id = ?",
+                       (step + 1, self.uid.replace("-", "")))
+        r = self.delete({"password": PASSWORD, "code": totp(self.secret)})
+        self.assertEqual((r.status, r.json), (400, BAD_CODE))
+        self.assertTrue(self.exists(self.uid))
+
+    def test_a_recovery_code_works_once_written_any_way(self):
+        code = self.codes[3]
+        self.stack.sql("UPDATE auth_recovery_code SET used_at = ? WHERE code_hash = ?",
+                       ("2026-01-01 00:00:00",
+                        hashlib.sha256(self.codes[0].replace("-", "").encode()).hexdigest()))
+        r = self.delete({"password": PASSWORD, "code": self.codes[0]})
+        self.assertEqual((r.status, r.json), (400, BAD_CODE))
+        r = self.delete({"password": PASSWORD, "code": " " + code.upper().replace("-", " - ")})
+        self.assertEqual((r.status, r.json), (200, DELETED))
+        self.assertFalse(self.exists(self.uid))
+        self.assertEqual(self.tfa_rows(), ([], []))
+
+    def test_authctl_delete_needs_no_code(self):
+        self.stack.authctl("delete", EMAIL)
+        self.assertFalse(self.exists(self.uid))
+        self.assertEqual(self.tfa_rows(), ([], []))
+
+
 class NothingLeftTest(DeletionBase):
     """After a deletion no row, session, limit key or stored file of the user remains."""
 
@@ -314,6 +402,8 @@ class NothingLeftTest(DeletionBase):
             con.close()
 
     def test_database_redis_and_media_hold_nothing_of_the_user(self):
+        secret, _, _ = enable_two_factor(self.stack, self.uid)
+        enable_two_factor(self.stack, self.other)
         self.set_thumbnail(self.uid, "users/me_Ab3dE9x.png")
         self.set_thumbnail(self.other, "users/jane_Zz9yY8x.png")
         second = self.login(EMAIL)
@@ -326,7 +416,7 @@ class NothingLeftTest(DeletionBase):
         self.assertTrue(self.db_mentions(self.uid, EMAIL))
         self.assertTrue(self.redis_mentions(self.uid, EMAIL))
 
-        r = self.delete({"password": PASSWORD})
+        r = self.delete({"password": PASSWORD, "code": totp(secret)})
         self.assertEqual((r.status, r.json), (200, DELETED))
 
         # the database: only the "account deleted" e-mail names the address
@@ -343,9 +433,12 @@ class NothingLeftTest(DeletionBase):
         self.assertEqual(len(self.stack.sql("SELECT 1 FROM users_user_groups")), 1)
         self.assertEqual(len(self.stack.sql("SELECT 1 FROM users_user_user_permissions")), 1)
         self.assertEqual(len(self.stack.sql("SELECT 1 FROM user_profile")), 1)
+        self.assertEqual(len(self.stack.sql("SELECT 1 FROM auth_totp")), 1)
+        self.assertEqual(len(self.stack.sql("SELECT 1 FROM auth_recovery_code")), 10)
         self.assertFalse(self.alive(second))
 
     def test_authctl_delete_leaves_nothing_either(self):
+        enable_two_factor(self.stack, self.uid)
         self.set_thumbnail(self.uid, "users/me_Ab3dE9x.png")
         self.stack.login(EMAIL, "wrong password")
         out = self.stack.authctl("delete", " john.smith@EXAMPLE.com ")

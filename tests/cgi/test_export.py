@@ -1,12 +1,14 @@
 """CGI pipe tests of GET /users/export/ and `authctl export` (API.md §12.2): the document, its
 headers, HEAD, and that it holds no secret (password hash, session token, second-factor secret or
 recovery code)."""
+import base64
 import hashlib
 import json
 import re
 import unittest
 
 from harness import PASSWORD, Stack
+from totp_store import enable_two_factor
 
 EMAIL = "john@example.com"
 NOT_LOGGED_IN = {"error": "You are not logged in. Kindly ensure you are logged in and try again"}
@@ -124,6 +126,24 @@ class ExportTest(unittest.TestCase):
             self.assertNotIn("password", text)
             # no 64-hex value at all (session hashes, tokens, fingerprints)
             self.assertIsNone(re.search(r"[0-9a-f]{64}", text))
+
+    def test_two_factor_state_and_no_second_factor_secret(self):
+        secret, sealed, codes = enable_two_factor(self.stack, self.uid)
+        self.stack.sql("UPDATE auth_recovery_code SET used_at = ? WHERE code_hash = ?",
+                       ("2026-01-01 00:00:00",
+                        hashlib.sha256(codes[0].replace("-", "").encode()).hexdigest()))
+        b32 = base64.b32encode(secret).decode().rstrip("=")
+        hashes = [r[0] for r in self.stack.sql("SELECT code_hash FROM auth_recovery_code")]
+        for text in (self.export().body.decode(), self.stack.authctl("export", EMAIL).stdout):
+            doc = json.loads(text)
+            self.assertEqual(doc["two_factor"], {"enabled": True, "recovery_codes_left": 9})
+            for s in [sealed, b32, b32.lower(), secret.hex()] + codes + \
+                    [c.replace("-", "") for c in codes] + hashes:
+                self.assertNotIn(s, text)
+        # an unconfirmed secret (setup not finished) is not enabled
+        self.stack.sql("UPDATE auth_totp SET confirmed_at = NULL")
+        self.stack.sql("DELETE FROM auth_recovery_code")
+        self.assertEqual(self.export().json["two_factor"], {"enabled": False, "recovery_codes_left": 0})
 
     def test_authctl_export_prints_the_same_document(self):
         out = self.stack.authctl("export", " JOHN@example.com ")

@@ -63,7 +63,7 @@ static void test_templates_embedded(void **state)
 					     "account_deleted.html" };
 
 	(void)state;
-	assert_int_equal(n_mail_templates, 8);
+	assert_int_equal(n_mail_templates, 14);
 	for (size_t i = 0; i < 8; i++) {
 		const char *t = mailmsg_template(names[i]);
 
