@@ -13,6 +13,7 @@ import uuid
 
 import tokens
 from harness import BUILD, ROOT, Apache, Lighttpd, Stack
+from totp_store import enable_two_factor
 
 try:
     from harness import web_server  # lighttpd, or Apache with AUTHCGI_SERVER=apache
@@ -111,6 +112,15 @@ class BrowserTest(BrowserBase):
 
     def test_every_page_at_phone_and_desktop_width(self):
         self.journey("layout", email=self.user("margaret@example.com", "Margaret", "Hamilton"))
+
+    def test_download_the_data_then_delete_the_account(self):
+        self.journey("delete_account", email=self.user("ada.deleted@example.com", "Ada", "Gone"))
+
+    def test_delete_the_account_with_two_factor_on(self):
+        email = self.user("grace.deleted@example.com", "Grace", "Gone")
+        (uid,), = self.stack.sql("SELECT id FROM users_user WHERE email = ?", (email,))
+        secret, _, _ = enable_two_factor(self.stack, str(uuid.UUID(uid)))
+        self.journey("delete_account", email=email, totp_secret=secret.hex())
 
     def test_login_next_stays_on_the_site(self):
         self.journey("redirect_next", email=self.user("dorothy@example.com", "Dorothy", "Vaughan"))
