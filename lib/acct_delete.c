@@ -85,8 +85,12 @@ static int deletion_tx(struct db *db, void *arg)
 		rc = db_run(db, Q_USER_DELETE, 1, p, NULL, &changes);
 	if (rc == AC_OK && changes != 1)
 		rc = AC_ENOTFOUND;
-	if (rc == AC_OK)
+	if (rc == AC_OK) {
 		rc = mailq_queue_account_deleted(db, row->email, time(NULL));
+		/* AC_EINVAL means a missing code to the caller; an unmailable address is not that */
+		if (rc == AC_EINVAL)
+			rc = AC_EINTERNAL;
+	}
 	if (rc == AC_OK && row->thumbnail && *row->thumbnail) {
 		d->thumbnail = strdup(row->thumbnail);
 		if (!d->thumbnail)
