@@ -17,6 +17,7 @@
 struct deletion {
 	const struct user *u;
 	const struct acct_proof *proof;
+	int stale_password;         /* out: the verified hash is no longer stored */
 	char *thumbnail;            /* out: the name the deleted row held */
 };
 
@@ -64,7 +65,8 @@ static int deletion_tx(struct db *db, void *arg)
 	rc = user_by_id(db, d->u->id, &row);
 	if (rc != AC_OK)
 		return rc;
-	if (d->proof && strcmp(row->password, d->proof->password_hash) != 0)
+	d->stale_password = d->proof && strcmp(row->password, d->proof->password_hash) != 0;
+	if (d->stale_password)
 		rc = AC_ECONFLICT;
 	if (rc == AC_OK && d->proof)
 		rc = second_factor(db, d->u, d->proof);
@@ -103,9 +105,15 @@ static int deletion_tx(struct db *db, void *arg)
 int acct_delete_rows(struct db *db, const struct user *u, const struct acct_proof *proof,
 		     char **thumbnail)
 {
-	struct deletion d = { u, proof, NULL };
+	struct deletion d = { u, proof, 0, NULL };
 	int rc = db_tx(db, deletion_tx, &d);
 
+	if (rc == AC_ECONFLICT && !d.stale_password) {
+		/* a constraint at commit: a table the service does not know still references the user */
+		log_error("deleting user %s: a row of another table still references it; nothing was "
+			  "deleted", u->id);
+		rc = AC_EINTERNAL;
+	}
 	if (rc != AC_OK) {
 		free(d.thumbnail);
 		d.thumbnail = NULL;
