@@ -1,15 +1,18 @@
 """CGI pipe tests of POST /users/delete-account/ and `authctl delete` (API.md §12.1): every status
 and message, nothing of the user left in the database, Redis or the media store, and the failure
 points (Redis after the commit, storage, a busy database)."""
+import email
+import email.policy
 import hashlib
 import json
 import os
 import re
+import subprocess
 import time
 import unittest
 from urllib.parse import urlsplit
 
-from harness import PASSWORD, Stack, free_port
+from harness import BUILD, PASSWORD, Stack, free_port
 from totp_store import enable_two_factor, totp
 
 EMAIL = "John.Smith@example.com"
@@ -292,6 +295,16 @@ class StepsTest(DeletionBase):
         self.assertIn("This cannot be undone.", html)
         self.assertIn("<title>Your account has been deleted</title>", html)
         self.assertNotIn("http", text)
+        # the mail worker delivers it (file backend) and the outbox is empty again
+        out = subprocess.run([os.path.join(BUILD, "bin", "mailer"), "--once"], env=self.stack.env(),
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        (name,) = os.listdir(self.stack.mail_dir)
+        with open(os.path.join(self.stack.mail_dir, name), "rb") as f:
+            message = email.message_from_bytes(f.read(), policy=email.policy.default)
+        self.assertEqual((message["To"], message["Subject"]), (EMAIL, DELETED_SUBJECT))
+        self.assertIn("This cannot be undone.", message.get_body(("plain",)).get_content())
+        self.assertEqual(self.outbox(), [])
 
 
 class TwoFactorStepTest(DeletionBase):
