@@ -9,6 +9,7 @@
 #include "rds.h"
 #include "sess.h"
 #include "user.h"
+#include "twofactor/tfa_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ static void usage(FILE *out)
 	      "  deactivate EMAIL          set is_active=0 and end every session of the user\n"
 	      "  activate EMAIL            set is_active=1\n"
 	      "  revoke-sessions EMAIL     end every session of the user\n"
+	      "  two-factor-reset EMAIL    remove the user's second factor and end their sessions\n"
 	      "  delete EMAIL              delete the account, its sessions and thumbnail (no\n"
 	      "                            password asked) and mail the \"account deleted\" notice\n"
 	      "  export EMAIL              print the user's data export (JSON) on standard output\n"
@@ -314,7 +316,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (strcmp(cmd, "migrate") && strcmp(cmd, "list") && strcmp(cmd, "createuser") &&
 	    strcmp(cmd, "createsuperuser") && strcmp(cmd, "deactivate") && strcmp(cmd, "activate") &&
-	    strcmp(cmd, "revoke-sessions") && strcmp(cmd, "delete") && strcmp(cmd, "export")) {
+	    strcmp(cmd, "revoke-sessions") && strcmp(cmd, "two-factor-reset") &&
+	    strcmp(cmd, "delete") && strcmp(cmd, "export")) {
 		fprintf(stderr, "authctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -333,6 +336,8 @@ int main(int argc, char **argv)
 		rc = cmd_list(cfg);
 	else if (!strcmp(cmd, "createuser") || !strcmp(cmd, "createsuperuser"))
 		rc = cmd_create(cfg, argv[2], !strcmp(cmd, "createsuperuser"));
+	else if (!strcmp(cmd, "two-factor-reset"))
+		rc = (rc = tfa_admin_reset(cfg, argv[2], stdout)) == AC_OK ? 0 : fail(cmd, rc);
 	else if (!strcmp(cmd, "delete"))
 		rc = cmd_delete(cfg, argv[2]);
 	else if (!strcmp(cmd, "export"))

@@ -31,18 +31,15 @@ static int after_commit(struct ctx *c, struct cred_resv *res, const char *thumbn
 	return rc;
 }
 
-/*
- * One reserved attempt: the password's check, its verdict, the second factor and the deletion.
- * A missing code is no verdict: *missing_code is set and the error gives both reservations back
- * (cred_attempt); handle() answers it.
- */
-static int attempt(struct ctx *c, struct cred_resv *res, void *missing_code)
+/* One reserved attempt: the password's check, its verdict, the second factor and the deletion. */
+static int attempt(struct ctx *c, struct cred_resv *res, void *arg)
 {
 	struct acct_proof proof = { c->cfg, c->user->password, c->field[1] };
 	char *thumbnail = NULL;
 	struct db *db;
 	int rc, ok = 0;
 
+	(void)arg;
 	rc = cred_verify(c, c->user, c->field[0], &ok);
 	if (rc != AC_OK)
 		return rc;
@@ -54,8 +51,11 @@ static int attempt(struct ctx *c, struct cred_resv *res, void *missing_code)
 	if (rc != AC_OK)
 		return rc;
 	rc = acct_delete_rows(db, c->user, &proof, &thumbnail);
-	if (rc == AC_EINVAL)
-		*(int *)missing_code = 1;
+	if (rc == AC_EINVAL) {
+		/* A missing code is no verdict (§1.12 rule 4): both reservations go back. */
+		cred_release(c, res);
+		return resp_error(&c->resp, 400, MSG_BAD_CODE);
+	}
 	if (rc == AC_EDENIED) {
 		cred_failed(c, res, c->user);
 		return resp_error(&c->resp, 400, MSG_BAD_CODE);
@@ -86,15 +86,10 @@ static int attempt(struct ctx *c, struct cred_resv *res, void *missing_code)
 
 static int handle(struct ctx *c)
 {
-	int rc, missing_code = 0;
-
 	if (!c->field[0])
 		return resp_error(&c->resp, 400, "Please provide your password");
 	/* §1.12: the attempt is reserved before the password is hashed. */
-	rc = cred_attempt(c, c->user->email, attempt, &missing_code);
-	if (missing_code)
-		return resp_error(&c->resp, 400, MSG_BAD_CODE);
-	return rc;
+	return cred_attempt(c, c->user->email, attempt, NULL);
 }
 
 static const struct endpoint delete_account = {

@@ -49,6 +49,7 @@ enum key {
 	K_STORAGE_BACKEND, K_MEDIA_ROOT, K_MEDIA_URL, K_THUMBNAIL_MAX_BYTES, K_AWS_ACCESS_KEY_ID,
 	K_AWS_SECRET_ACCESS_KEY, K_AWS_S3_BUCKET_NAME, K_AWS_REGION, K_AWS_S3_ENDPOINT_URL,
 	K_AWS_DEFAULT_ACL,
+	K_TOTP_ISSUER,
 	K__MAX
 };
 
@@ -68,6 +69,7 @@ static const char *const key_names[K__MAX] = {
 	"STORAGE_BACKEND", "MEDIA_ROOT", "MEDIA_URL", "THUMBNAIL_MAX_BYTES", "AWS_ACCESS_KEY_ID",
 	"AWS_SECRET_ACCESS_KEY", "AWS_S3_BUCKET_NAME", "AWS_REGION", "AWS_S3_ENDPOINT_URL",
 	"AWS_DEFAULT_ACL",
+	"TOTP_ISSUER",
 };
 
 /* The original project's published SECRET_KEY (§8.2), refused. */
@@ -1355,6 +1357,26 @@ static int build_storage(struct ctx *x, struct cfg *c)
 	return AC_OK;
 }
 
+/* TOTP_ISSUER (§8, §11.3.2): text; by default the host name of FRONTEND_URL, without port. */
+static int build_two_factor(struct ctx *x, struct cfg *c)
+{
+	const char *v, *host;
+	size_t n;
+
+	if (get(x, K_TOTP_ISSUER, &v) != AC_OK)
+		return AC_EINVAL;
+	if (v) {
+		if (strlen(v) > 255)
+			return bad(x, K_TOTP_ISSUER, "longer than 255 bytes");
+		return dup_to(x, v, &c->totp_issuer);
+	}
+	/* the canonical origin "scheme://host[:port]", IPv6 hosts in brackets */
+	host = strstr(c->frontend_origin, "://") + 3;
+	n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+	c->totp_issuer = strndup(host, n);
+	return c->totp_issuer ? AC_OK : nomem(x);
+}
+
 int cfg_build(const struct cfg_file *f, int use_env, struct cfg **out, char *err, size_t errlen)
 {
 	struct ctx x = { f, use_env, err, errlen };
@@ -1374,6 +1396,8 @@ int cfg_build(const struct cfg_file *f, int use_env, struct cfg **out, char *err
 		rc = build_email(&x, c);
 	if (rc == AC_OK)
 		rc = build_storage(&x, c);
+	if (rc == AC_OK)
+		rc = build_two_factor(&x, c);
 	if (rc != AC_OK) {
 		cfg_free(c);
 		return rc;
@@ -1417,5 +1441,6 @@ void cfg_free(struct cfg *c)
 	free(c->aws_region);
 	free(c->aws_s3_endpoint_url);
 	free(c->aws_default_acl);
+	free(c->totp_issuer);
 	free(c);
 }

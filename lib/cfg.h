@@ -113,6 +113,9 @@ struct cfg {
 	char *aws_region;
 	char *aws_s3_endpoint_url;       /* "" when unset */
 	char *aws_default_acl;           /* "" sends none */
+
+	/* §11 two-factor */
+	char *totp_issuer;               /* TOTP_ISSUER: the otpauth issuer */
 };
 
 /*

@@ -63,7 +63,7 @@ static int settle(struct ctx *c, struct cred_resv *res, enum rl_settle account, 
 
 /* An attempt without a verdict (503, 500): both reservations back, best effort (on a fresh
  * connection when this one failed). Nothing once the attempt was settled. */
-static void cred_release(struct ctx *c, struct cred_resv *res)
+void cred_release(struct ctx *c, struct cred_resv *res)
 {
 	if (!res->held[0] && !res->held[1])
 		return;

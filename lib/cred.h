@@ -39,6 +39,11 @@ int cred_verify(struct ctx *c, const struct user *u, const char *password, int *
 int cred_hash(struct ctx *c, const char *password, char **out);
 /* A failed attempt: logged; its reservation stays, as its count. No Redis command. */
 void cred_failed(struct ctx *c, struct cred_resv *res, const struct user *u);
+/*
+ * An attempt that ends without a verdict (§1.12 rule 4: the 401 of §11.4, a 409 of §11.3):
+ * both reservations are given back, best effort. Nothing once res was settled.
+ */
+void cred_release(struct ctx *c, struct cred_resv *res);
 /* A success: DEL the login-account counter, give back the login-addr reservation. */
 int cred_succeeded(struct ctx *c, struct cred_resv *res);
 

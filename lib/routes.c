@@ -17,6 +17,11 @@ const struct route routes[] = {
 	{ "/users/sessions/", "sessions.cgi" },
 	{ "/users/sessions/revoke/", "revoke-session.cgi" },
 	{ "/users/sessions/revoke-others/", "revoke-other-sessions.cgi" },
+	{ "/users/two-factor/", "two-factor.cgi" },
+	{ "/users/two-factor/setup/", "two-factor-setup.cgi" },
+	{ "/users/two-factor/confirm/", "two-factor-confirm.cgi" },
+	{ "/users/two-factor/disable/", "two-factor-disable.cgi" },
+	{ "/users/two-factor/recovery-codes/", "two-factor-recovery-codes.cgi" },
 	{ "/users/delete-account/", "delete-account.cgi" },
 	{ "/users/export/", "export.cgi" },
 };

@@ -181,15 +181,17 @@ int user_ensure_profile(struct db *db, struct user *u)
 struct record_login {
 	const char *hex, *now, *new_hash, *old_hash;
 	long changes;
+	int (*first)(struct db *db, void *arg);
+	void *first_arg;
 };
 
 static int record_login_tx(struct db *db, void *arg)
 {
 	struct record_login *l = arg;
-	int rc = AC_OK;
+	int rc = l->first ? l->first(db, l->first_arg) : AC_OK;
 
 	l->changes = 0;
-	if (l->new_hash) {
+	if (rc == AC_OK && l->new_hash) {
 		const char *p[3] = { l->new_hash, l->hex, l->old_hash };
 
 		rc = db_run(db, Q_USER_SET_PASSWORD, 3, p, NULL, &l->changes);
@@ -204,8 +206,14 @@ static int record_login_tx(struct db *db, void *arg)
 
 int user_record_login(struct db *db, struct user *u, const char *new_hash, int *upgraded)
 {
+	return user_record_login_with(db, u, new_hash, upgraded, NULL, NULL);
+}
+
+int user_record_login_with(struct db *db, struct user *u, const char *new_hash, int *upgraded,
+			   int (*first)(struct db *db, void *arg), void *arg)
+{
 	char hex[33], now[TM_BUF];
-	struct record_login l = { hex, now, new_hash, u->password, 0 };
+	struct record_login l = { hex, now, new_hash, u->password, 0, first, arg };
 	int rc;
 
 	*upgraded = 0;

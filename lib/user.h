@@ -41,6 +41,12 @@ int user_ensure_profile(struct db *db, struct user *u);
  * (§2.7). Updates u to match what was stored. *upgraded is 1 when the hash was rewritten.
  */
 int user_record_login(struct db *db, struct user *u, const char *new_hash, int *upgraded);
+/*
+ * The same, running first(db, arg) at the start of that transaction (the second factor of
+ * §11.4): when it returns an error nothing is written and that error is returned.
+ */
+int user_record_login_with(struct db *db, struct user *u, const char *new_hash, int *upgraded,
+			   int (*first)(struct db *db, void *arg), void *arg);
 
 /*
  * Inserts a new inactive user and its empty profile inside the caller's open transaction.

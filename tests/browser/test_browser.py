@@ -119,8 +119,8 @@ class BrowserTest(BrowserBase):
     def test_delete_the_account_with_two_factor_on(self):
         email = self.user("grace.deleted@example.com", "Grace", "Gone")
         (uid,), = self.stack.sql("SELECT id FROM users_user WHERE email = ?", (email,))
-        secret, _, _ = enable_two_factor(self.stack, str(uuid.UUID(uid)))
-        self.journey("delete_account", email=email, totp_secret=secret.hex())
+        secret, _, codes = enable_two_factor(self.stack, str(uuid.UUID(uid)))
+        self.journey("delete_account", email=email, totp_secret=secret.hex(), recovery_codes=codes)
 
     def test_login_next_stays_on_the_site(self):
         self.journey("redirect_next", email=self.user("dorothy@example.com", "Dorothy", "Vaughan"))

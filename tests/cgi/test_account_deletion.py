@@ -415,12 +415,13 @@ class NothingLeftTest(DeletionBase):
             con.close()
 
     def test_database_redis_and_media_hold_nothing_of_the_user(self):
-        secret, _, _ = enable_two_factor(self.stack, self.uid)
-        enable_two_factor(self.stack, self.other)
         self.set_thumbnail(self.uid, "users/me_Ab3dE9x.png")
         self.set_thumbnail(self.other, "users/jane_Zz9yY8x.png")
         second = self.login(EMAIL)
         self.login(OTHER)
+        # two-factor turned on after those logins (a login would now need the code)
+        secret, _, _ = enable_two_factor(self.stack, self.uid)
+        enable_two_factor(self.stack, self.other)
         # limit keys of the user's address: a failed login and a mail request
         self.stack.login(EMAIL, "wrong password")
         r = self.stack.cgi("request-password-change", "POST", json.dumps({"email": EMAIL}))

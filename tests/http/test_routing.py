@@ -32,6 +32,11 @@ ROUTES = [
     ("/users/sessions/", "sessions", GET_ALLOW),
     ("/users/sessions/revoke/", "revoke-session", POST_ALLOW),
     ("/users/sessions/revoke-others/", "revoke-other-sessions", POST_ALLOW),
+    ("/users/two-factor/", "two-factor", GET_ALLOW),
+    ("/users/two-factor/setup/", "two-factor-setup", POST_ALLOW),
+    ("/users/two-factor/confirm/", "two-factor-confirm", POST_ALLOW),
+    ("/users/two-factor/disable/", "two-factor-disable", POST_ALLOW),
+    ("/users/two-factor/recovery-codes/", "two-factor-recovery-codes", POST_ALLOW),
     ("/users/delete-account/", "delete-account", POST_ALLOW),
     ("/users/export/", "export", GET_ALLOW),
 ]

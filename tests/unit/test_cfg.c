@@ -43,7 +43,7 @@ static const char *const all_keys[] = {
 	"APP_EMAIL__HOST_USER_PASSWORD", "STORAGE_BACKEND", "MEDIA_ROOT", "MEDIA_URL",
 	"THUMBNAIL_MAX_BYTES", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 	"AWS_S3_BUCKET_NAME", "AWS_REGION", "AWS_S3_ENDPOINT_URL", "AWS_DEFAULT_ACL",
-	"AUTHCGI_CONFIG", "HTTP_SECRET_KEY", "HTTP_TOKEN_EXPIRATION",
+	"TOTP_ISSUER", "AUTHCGI_CONFIG", "HTTP_SECRET_KEY", "HTTP_TOKEN_EXPIRATION",
 };
 
 static int clear_env(void **state)
@@ -1245,6 +1245,30 @@ static void test_sample_file(void **state)
 	free(buf);
 }
 
+/* TOTP_ISSUER: the host of FRONTEND_URL without port by default (API.md §8, §11.3.2). */
+static void test_totp_issuer(void **state)
+{
+	struct cfg *c = ok("");
+
+	(void)state;
+	assert_string_equal(c->totp_issuer, "localhost");
+	cfg_free(c);
+	c = ok("FRONTEND_URL=https://App.Example.com:8443/base\n");
+	assert_string_equal(c->totp_issuer, "app.example.com");
+	cfg_free(c);
+	c = ok("FRONTEND_URL=http://[::1]:5173\n");
+	assert_string_equal(c->totp_issuer, "[::1]");
+	cfg_free(c);
+	c = ok("FRONTEND_URL=https://app.example.com\nTOTP_ISSUER=Example Corp: Auth\n");
+	assert_string_equal(c->totp_issuer, "Example Corp: Auth");
+	cfg_free(c);
+	setenv("TOTP_ISSUER", "From env", 1);
+	c = ok("TOTP_ISSUER=From file\n");
+	assert_string_equal(c->totp_issuer, "From env");
+	cfg_free(c);
+	unsetenv("TOTP_ISSUER");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, clear_env, clear_env)
@@ -1279,6 +1303,7 @@ int main(void)
 		T(test_acl),
 		T(test_paths_values),
 		T(test_sample_file),
+		T(test_totp_issuer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
