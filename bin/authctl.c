@@ -1,4 +1,5 @@
-/* authctl — the admin CLI: migrate the database, create and list users, deactivate, revoke sessions. */
+/* authctl — the admin CLI: migrate the database, create and list users, deactivate, revoke sessions, delete and export accounts. */
+#include "acct.h"
 #include "cfg.h"
 #include "db/db.h"
 #include "dbowner.h"
@@ -34,6 +35,9 @@ static void usage(FILE *out)
 	      "  activate EMAIL            set is_active=1\n"
 	      "  revoke-sessions EMAIL     end every session of the user\n"
 	      "  two-factor-reset EMAIL    remove the user's second factor and end their sessions\n"
+	      "  delete EMAIL              delete the account, its sessions and thumbnail (no\n"
+	      "                            password asked) and mail the \"account deleted\" notice\n"
+	      "  export EMAIL              print the user's data export (JSON) on standard output\n"
 	      "  list                      list users: id, e-mail, active, staff, date joined\n"
 	      "\n"
 	      "Configuration comes from the environment and the configuration file, as for the\n"
@@ -222,6 +226,63 @@ static int cmd_account(const struct cfg *cfg, const char *cmd, const char *addre
 	return rc;
 }
 
+/* §12.1 step 5 without a password: the rows, then sessions and limit keys, then the thumbnail. */
+static int cmd_delete(const struct cfg *cfg, const char *address)
+{
+	struct db *db = NULL;
+	struct rds *r = NULL;
+	struct user *u = NULL;
+	char *thumbnail = NULL;
+	long long ended = 0;
+	int rc = find(cfg, address, &db, &u);
+
+	if (rc == AC_OK)
+		rc = acct_delete_rows(db, u, NULL, &thumbnail);
+	db_close(db);
+	if (rc != AC_OK) {
+		user_free(u);
+		return fail("delete", rc);
+	}
+	rc = rds_connect(cfg, &r);
+	if (rc == AC_OK)
+		rc = acct_forget(r, u, &ended);
+	rds_close(r);
+	acct_delete_thumbnail(cfg, u->id, thumbnail);
+	free(thumbnail);
+	if (rc != AC_OK)
+		fprintf(stderr, "authctl: the account was deleted, but ending its sessions failed "
+			"(Redis unavailable); they end at their next use\n");
+	else
+		printf("deleted %s (%s), ended %lld session(s)\n", u->email, u->id, ended);
+	user_free(u);
+	return rc == AC_OK ? 0 : EXIT_FAIL;
+}
+
+static int cmd_export(const struct cfg *cfg, const char *address)
+{
+	struct db *db = NULL;
+	struct rds *r = NULL;
+	struct user *u = NULL;
+	cJSON *doc = NULL;
+	char *text = NULL;
+	int rc = find(cfg, address, &db, &u);
+
+	if (rc == AC_OK)
+		rc = rds_connect(cfg, &r);
+	if (rc == AC_OK)
+		rc = acct_export(db, r, cfg, u, NULL, &doc);
+	if (rc == AC_OK && !(text = cJSON_PrintUnformatted(doc)))
+		rc = AC_ENOMEM;
+	if (rc == AC_OK)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(doc);
+	rds_close(r);
+	db_close(db);
+	user_free(u);
+	return rc == AC_OK ? 0 : fail("export", rc);
+}
+
 static int print_user(const struct user *u, void *arg)
 {
 	(void)arg;
@@ -256,7 +317,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (strcmp(cmd, "migrate") && strcmp(cmd, "list") && strcmp(cmd, "createuser") &&
 	    strcmp(cmd, "createsuperuser") && strcmp(cmd, "deactivate") && strcmp(cmd, "activate") &&
-	    strcmp(cmd, "revoke-sessions") && strcmp(cmd, "two-factor-reset")) {
+	    strcmp(cmd, "revoke-sessions") && strcmp(cmd, "two-factor-reset") &&
+	    strcmp(cmd, "delete") && strcmp(cmd, "export")) {
 		fprintf(stderr, "authctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -282,6 +344,10 @@ int main(int argc, char **argv)
 		rc = cmd_create(cfg, argv[2], !strcmp(cmd, "createsuperuser"));
 	else if (!strcmp(cmd, "two-factor-reset"))
 		rc = (rc = tfa_admin_reset(cfg, argv[2], stdout)) == AC_OK ? 0 : fail(cmd, rc);
+	else if (!strcmp(cmd, "delete"))
+		rc = cmd_delete(cfg, argv[2]);
+	else if (!strcmp(cmd, "export"))
+		rc = cmd_export(cfg, argv[2]);
 	else
 		rc = cmd_account(cfg, cmd, argv[2]);
 	cfg_free(cfg);

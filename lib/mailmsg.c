@@ -212,3 +212,19 @@ int mailmsg_password_changed(const struct cfg *cfg, const char *email, time_t wh
 	free(link);
 	return rc;
 }
+
+int mailmsg_account_deleted(const char *email, time_t when, struct mailmsg **out)
+{
+	char at[TM_BUF];
+
+	*out = NULL;
+	if (!email || !*email)
+		return AC_EINVAL;
+	tm_expiry(when, at);
+	{
+		const struct mailmsg_var vars[] = { { "email", email }, { "when", at } };
+
+		return render_pair("account_deleted", "Your account has been deleted", vars,
+				   sizeof vars / sizeof vars[0], out);
+	}
+}

@@ -59,5 +59,7 @@ int mailmsg_reset(const struct cfg *cfg, const char *uidb64, const char *token, 
 /* "Your password has been changed" for the stored address email, changed at when; link F/auth/password/request-change. */
 int mailmsg_password_changed(const struct cfg *cfg, const char *email, time_t when,
 			     struct mailmsg **out);
+/* "Your account has been deleted" for the stored address email, deleted at when (§12.1). */
+int mailmsg_account_deleted(const char *email, time_t when, struct mailmsg **out);
 
 #endif

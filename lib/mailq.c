@@ -96,6 +96,17 @@ int mailq_queue_password_changed(struct db *db, const struct cfg *cfg, const cha
 	return queue(db, recipient, rc, m, NULL);
 }
 
+int mailq_queue_account_deleted(struct db *db, const char *recipient, time_t when)
+{
+	struct mailmsg *m;
+	int rc;
+
+	if (!header_text_ok(recipient, 3, 254))
+		return AC_EINVAL;
+	rc = mailmsg_account_deleted(recipient, when, &m);
+	return queue(db, recipient, rc, m, NULL);
+}
+
 void mailq_row_free(struct mailq_row *r)
 {
 	if (!r)

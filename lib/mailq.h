@@ -23,6 +23,8 @@ int mailq_queue_reset(struct db *db, const struct cfg *cfg, const char *recipien
 /* "Your password has been changed" (not_after NULL); when = time of the change. */
 int mailq_queue_password_changed(struct db *db, const struct cfg *cfg, const char *recipient,
 				 time_t when);
+/* "Your account has been deleted" (not_after NULL); when = time of the deletion (§12.1). */
+int mailq_queue_account_deleted(struct db *db, const char *recipient, time_t when);
 
 /*
  * Inserts a finished message due at now. not_after may be NULL (never expires). The recipient

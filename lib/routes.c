@@ -22,6 +22,8 @@ const struct route routes[] = {
 	{ "/users/two-factor/confirm/", "two-factor-confirm.cgi" },
 	{ "/users/two-factor/disable/", "two-factor-disable.cgi" },
 	{ "/users/two-factor/recovery-codes/", "two-factor-recovery-codes.cgi" },
+	{ "/users/delete-account/", "delete-account.cgi" },
+	{ "/users/export/", "export.cgi" },
 };
 
 const unsigned n_routes = sizeof routes / sizeof routes[0];

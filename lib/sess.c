@@ -477,7 +477,8 @@ int sess_list(struct rds *r, const char *uid, struct session **out, size_t *n)
 		free(list);
 		return rc;
 	}
-	qsort(list, count, sizeof *list, by_created_desc);
+	if (count > 1)   /* list is NULL when there is none: qsort(NULL, 0, ...) is undefined */
+		qsort(list, count, sizeof *list, by_created_desc);
 	*out = list;
 	*n = count;
 	return AC_OK;

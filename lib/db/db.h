@@ -51,6 +51,9 @@ enum db_q {
 	Q_TFA_CODES_DELETE,       /* (user_id) */
 	Q_TFA_CODE_INSERT,        /* (user_id, code_hash) */
 	Q_TFA_CODE_USE,           /* (user_id, code_hash, used_at): an unused one only */
+	Q_TABLE_EXISTS,           /* (name) -> one row when that table exists (Django's, §12.1) */
+	Q_USER_GROUPS_DELETE,     /* (user_id): Django's users_user_groups rows of the user */
+	Q_USER_PERMS_DELETE,      /* (user_id): Django's users_user_user_permissions rows */
 	Q__MAX
 };
 

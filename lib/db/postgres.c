@@ -114,6 +114,11 @@ static const char *const sql[Q__MAX] = {
 	[Q_TFA_CODE_USE] =
 		"UPDATE auth_recovery_code SET used_at = " AT("$3") " WHERE user_id = $1::uuid"
 		" AND code_hash = $2 AND used_at IS NULL",
+	/* the table the unqualified name resolves to through search_path, as the DELETEs below */
+	[Q_TABLE_EXISTS] =
+		"SELECT 1 FROM pg_catalog.pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p')",
+	[Q_USER_GROUPS_DELETE] = "DELETE FROM users_user_groups WHERE user_id = $1::uuid",
+	[Q_USER_PERMS_DELETE] = "DELETE FROM users_user_user_permissions WHERE user_id = $1::uuid",
 };
 
 /*

@@ -100,6 +100,9 @@ static const char *const sql[Q__MAX] = {
 	[Q_TFA_CODE_USE] =
 		"UPDATE auth_recovery_code SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2"
 		" AND used_at IS NULL",
+	[Q_TABLE_EXISTS] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+	[Q_USER_GROUPS_DELETE] = "DELETE FROM users_user_groups WHERE user_id = ?1",
+	[Q_USER_PERMS_DELETE] = "DELETE FROM users_user_user_permissions WHERE user_id = ?1",
 };
 
 struct lite {

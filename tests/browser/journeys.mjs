@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DESKTOP, PHONE, runJourney } from './lib/browser.mjs';
 import { linkIn, waitForMail } from './lib/mail.mjs';
 import { makePng } from './lib/png.mjs';
-import { TotpClock, invalidCode, selfTest as totpSelfTest } from './lib/totp.mjs';
+import { TotpClock, base32Encode, invalidCode, selfTest as totpSelfTest, stepNow, totpAt } from './lib/totp.mjs';
 
 const BASE = process.env.BASE_URL;
 const DATA = JSON.parse(process.env.JOURNEY_DATA || '{}');
@@ -121,6 +121,9 @@ async function qrModules(text) {
 	}
 	return { count: qr.getModuleCount(), dark };
 }
+
+// The current code of a secret given as hex (test_browser.py stores it that way).
+const totp = (secretHex) => totpAt(base32Encode(Buffer.from(secretHex, 'hex')), stepNow());
 
 const journeys = {
 	// register → the link from the mail → confirmed → login → home shows the name → profile edit
@@ -667,6 +670,87 @@ const journeys = {
 			assert.equal(url.pathname + url.search + url.hash, want, `${what} ended on ${page.url()}`);
 		}
 		await j.snap(page, 'after the last next');
+	},
+
+	// Profile: "Download my data" saves the export as a file, then "Delete my account" with the
+	// password (and the two-factor code when DATA.totp_secret is set) ends on the home page with
+	// the message, logged out everywhere; logging in again fails.
+	async delete_account(j) {
+		const email = DATA.email;
+		const page = await j.open(DESKTOP);
+		const elsewhere = await j.open(PHONE);
+		if (DATA.totp_secret) {
+			// Logged in through the API with recovery codes: the TOTP of this step stays unused
+			// for the deletion (a step is accepted once).
+			for (const [p, code] of [[page, DATA.recovery_codes[0]], [elsewhere, DATA.recovery_codes[1]]]) {
+				const r = await p.request.post('/users/login/', { data: { email, password: PASSWORD, code } });
+				assert.equal(r.status(), 200, await r.text());
+			}
+		} else {
+			await login(page, email, PASSWORD);
+			await login(elsewhere, email, PASSWORD);
+		}
+		await page.goto('/profile/');
+		await page.locator('#export-card').waitFor();
+		const [download] = await Promise.all([
+			page.waitForEvent('download'),
+			page.getByRole('button', { name: 'Download my data' }).click(),
+		]);
+		assert.match(download.suggestedFilename(), /^account-[0-9a-f-]{36}\.json$/);
+		const text = await readFile(await download.path(), 'utf8');
+		const doc = JSON.parse(text);
+		assert.deepEqual(Object.keys(doc), ['exported_at', 'user', 'last_login', 'two_factor', 'sessions']);
+		assert.equal(doc.user.email, email);
+		assert.equal(download.suggestedFilename(), `account-${doc.user.id}.json`);
+		assert.deepEqual(doc.two_factor, DATA.totp_secret ? { enabled: true, recovery_codes_left: 8 }
+			: { enabled: false, recovery_codes_left: 0 });
+		assert.equal(doc.sessions.length, 2);
+		assert.deepEqual(doc.sessions.map((s) => s.current), [true, false]);
+		assert.doesNotMatch(text, /password|[0-9a-f]{64}/, 'no hash, token or fingerprint in the export');
+		await expectText(page.locator('#export-msg'), 'Your data has been downloaded.');
+		await j.snap(page, 'export downloaded');
+
+		// The confirmation step: cancel once, then a wrong password, then the right one.
+		const form = page.locator('#delete-form');
+		await page.getByRole('button', { name: 'Delete my account' }).click();
+		await page.getByLabel('Your password').waitFor();
+		await page.getByRole('button', { name: 'Cancel' }).click();
+		assert.equal(await page.getByLabel('Your password').isVisible(), false);
+		await page.getByRole('button', { name: 'Delete my account', exact: true }).click();
+		await page.getByLabel('Your password').fill('not my password');
+		await j.snap(page, 'delete confirmation');
+		await page.getByRole('button', { name: 'Delete my account for good' }).click();
+		await expectText(form.locator('.msg'), 'Your current password is incorrect');
+		await page.getByLabel('Your password').fill(PASSWORD);
+		if (DATA.totp_secret) {
+			// GET /users/two-factor/ says it is on: the code field is there at once. Without the
+			// code the deletion is refused.
+			assert.equal(await page.getByLabel('Two-factor code').isVisible(), true);
+			await page.getByRole('button', { name: 'Delete my account for good' }).click();
+			await expectText(form.locator('.msg'), 'The two-factor code is not valid');
+			await page.getByLabel('Two-factor code').fill(totp(DATA.totp_secret));
+		} else {
+			assert.equal(await page.getByLabel('Two-factor code').isVisible(), false);
+		}
+		await page.getByRole('button', { name: 'Delete my account for good' }).click();
+		await page.waitForURL(BASE + '/');
+		await expectText(page.locator('#home-notice'), 'Your account has been deleted');
+		await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+		await j.snap(page, 'home after deletion');
+		// shown once
+		await page.reload();
+		await expectText(page.locator('#who-name'), NOT_LOGGED_IN);
+		assert.equal(await page.locator('#home-notice').count(), 0);
+		// every session ended: the other browser is logged out too
+		await elsewhere.goto('/');
+		await expectText(elsewhere.locator('#who-name'), NOT_LOGGED_IN);
+		// logging in again fails
+		await page.goto('/auth/login/');
+		await page.getByLabel('E-mail address').fill(email);
+		await page.getByLabel('Password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await expectText(page.locator('#login-form .msg'), 'Email and password do not match');
+		assert.equal(path(page), '/auth/login/');
 	},
 };
 

@@ -13,6 +13,7 @@ import uuid
 
 import tokens
 from harness import BUILD, ROOT, Apache, Lighttpd, Stack
+from totp_store import enable_two_factor
 
 try:
     from harness import web_server  # lighttpd, or Apache with AUTHCGI_SERVER=apache
@@ -114,6 +115,15 @@ class BrowserTest(BrowserBase):
 
     def test_two_factor_enrol_login_with_code_and_recovery_code_disable(self):
         self.journey("two_factor", email="hedy@example.com")
+
+    def test_download_the_data_then_delete_the_account(self):
+        self.journey("delete_account", email=self.user("ada.deleted@example.com", "Ada", "Gone"))
+
+    def test_delete_the_account_with_two_factor_on(self):
+        email = self.user("grace.deleted@example.com", "Grace", "Gone")
+        (uid,), = self.stack.sql("SELECT id FROM users_user WHERE email = ?", (email,))
+        secret, _, codes = enable_two_factor(self.stack, str(uuid.UUID(uid)))
+        self.journey("delete_account", email=email, totp_secret=secret.hex(), recovery_codes=codes)
 
     def test_login_next_stays_on_the_site(self):
         self.journey("redirect_next", email=self.user("dorothy@example.com", "Dorothy", "Vaughan"))

@@ -14,7 +14,7 @@ SECURITY_HEADERS = [
 ]
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
 # The programs that use libcurl, which Debian ships only shared (Makefile, README "Performance").
-SHARED_ONLY = {"update-user.cgi", "mailer"}
+SHARED_ONLY = {"update-user.cgi", "delete-account.cgi", "mailer", "authctl"}
 
 
 class LinkingTest(unittest.TestCase):

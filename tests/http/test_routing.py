@@ -37,6 +37,8 @@ ROUTES = [
     ("/users/two-factor/confirm/", "two-factor-confirm", POST_ALLOW),
     ("/users/two-factor/disable/", "two-factor-disable", POST_ALLOW),
     ("/users/two-factor/recovery-codes/", "two-factor-recovery-codes", POST_ALLOW),
+    ("/users/delete-account/", "delete-account", POST_ALLOW),
+    ("/users/export/", "export", GET_ALLOW),
 ]
 CONFIRM = [
     ("/users/register/confirm/", "confirm-email"),

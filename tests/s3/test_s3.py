@@ -186,6 +186,43 @@ class S3Test(unittest.TestCase):
         self.assertEqual(self.gw.get_public("/%s/%s" % (self.gw.bucket, key))[0], 403)
         self.assertEqual(self.gw.request("GET", "/%s/%s" % (self.gw.bucket, key))[0], 200)
 
+    def deletion_user(self, email):
+        """A user with a thumbnail on S3, logged in: (session token, object key)."""
+        self.stack.create_user(email)
+        r = self.server.request("POST", "/users/login/", {"email": email, "password": PASSWORD})
+        self.assertEqual(r.status, 200, r.body)
+        token = r.cookie("sessionid")
+        body, ct = form(files=[("thumbnail", "gone.png", png())])
+        r = self.server.request("PATCH", "/users/update-user/", body,
+                                {"Content-Type": ct, "Cookie": "sessionid=" + token})
+        self.assertEqual(r.status, 200, r.body)
+        key = self.key_of(r.json["thumbnail"])
+        self.assertIn(key, self.gw.keys())
+        return token, key
+
+    def test_account_deletion_deletes_the_object(self):
+        """API.md §12.1 step 5.3 on S3: the stored thumbnail goes with the account."""
+        token, key = self.deletion_user("leaving@example.com")
+        r = self.server.request("POST", "/users/delete-account/", {"password": PASSWORD},
+                                {"Cookie": "sessionid=" + token})
+        self.assertEqual((r.status, r.json), (200, {"message": "Your account has been deleted"}))
+        self.assertNotIn(key, self.gw.keys())
+        r = self.server.request("GET", "/users/current-user/", None, {"Cookie": "sessionid=" + token})
+        self.assertEqual(r.status, 401)
+
+    def test_account_deletion_with_storage_refusing_is_200_and_logged(self):
+        token, key = self.deletion_user("refused@example.com")
+        self.stack.set(AWS_SECRET_ACCESS_KEY="wrong" + self.gw.secret_key[5:])
+        r = self.stack.cgi("delete-account", "POST", '{"password": "%s"}' % PASSWORD,
+                           env={"HTTP_COOKIE": "sessionid=" + token})
+        self.assertEqual((r.status, r.json), (200, {"message": "Your account has been deleted"}))
+        self.assertIn("the object is orphaned", r.stderr)
+        self.assertIn(key[len("media/users/django-auth/"):], r.stderr)
+        self.assertNotIn(self.gw.secret_key[5:], r.stderr)
+        self.assertIn(key, self.gw.keys())      # orphaned, and said so in the log
+        self.assertEqual(self.stack.sql("SELECT 1 FROM users_user WHERE email = ?",
+                                        ("refused@example.com",)), [])
+
 
 if __name__ == "__main__":
     unittest.main()

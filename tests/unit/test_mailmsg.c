@@ -59,11 +59,12 @@ static void test_templates_embedded(void **state)
 {
 	static const char *const names[] = { "activation.txt", "activation.html", "reset.txt",
 					     "reset.html", "password_changed.txt",
-					     "password_changed.html" };
+					     "password_changed.html", "account_deleted.txt",
+					     "account_deleted.html" };
 
 	(void)state;
-	assert_int_equal(n_mail_templates, 12);
-	for (size_t i = 0; i < 6; i++) {
+	assert_int_equal(n_mail_templates, 14);
+	for (size_t i = 0; i < 8; i++) {
 		const char *t = mailmsg_template(names[i]);
 
 		assert_non_null(t);
@@ -177,6 +178,26 @@ static void test_password_changed(void **state)
 	mailmsg_free(m);
 }
 
+static void test_account_deleted(void **state)
+{
+	struct mailmsg *m;
+	const char *const parts[] = {
+		"Your account has been deleted",
+		"The account o'neil@example.com was deleted on Saturday May 20, 2023 at 08:20:01 AM "
+		"UTC. This cannot be undone."
+	};
+
+	(void)state;
+	assert_int_equal(mailmsg_account_deleted("o'neil@example.com", 1684570801, &m), AC_OK);
+	assert_string_equal(m->subject, "Your account has been deleted");
+	assert_in_order(m->text, parts, 2);
+	assert_non_null(strstr(m->html, "The account o&#x27;neil@example.com was deleted on Saturday"));
+	/* no link, no token */
+	assert_null(strstr(m->text, "http"));
+	mailmsg_free(m);
+	assert_int_equal(mailmsg_account_deleted("", 0, &m), AC_EINVAL);
+}
+
 static void test_escaping(void **state)
 {
 	struct cfg c = make_cfg();
@@ -288,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_activation),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_password_changed),
+		cmocka_unit_test(test_account_deleted),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_lifetime),
 		cmocka_unit_test(test_bad_parts),

@@ -44,7 +44,7 @@ export function selfTest() {
 	assert.equal(totpAt(secret, Math.floor(1234567890 / PERIOD)), '005924');
 }
 
-function base32Encode(bytes) {
+export function base32Encode(bytes) {
 	let bits = 0;
 	let value = 0;
 	let out = '';

@@ -1,4 +1,5 @@
-// Home page: who is logged in (current-user), with their picture, or links to log in and register.
+// Home page: who is logged in (current-user), with their picture, or links to log in and register;
+// and once, the message another page left for it (the account deletion).
 import { $ } from '../ui.js';
 import { currentUser, displayName, renderNav } from '../session.js';
 import { avatar } from '../avatar.js';
@@ -25,8 +26,20 @@ function links(items) {
 	return ul;
 }
 
+// The message js/pages/profile.js leaves after deleting the account, shown once.
+function leftNotice() {
+	const text = sessionStorage.getItem('authcgi.notice');
+	if (!text) return;
+	sessionStorage.removeItem('authcgi.notice');
+	const p = paragraph(text, 'notice');
+	p.id = 'home-notice';
+	p.setAttribute('role', 'status');
+	$('#who').before(p);
+}
+
 async function main() {
 	renderNav();
+	leftNotice();
 	const box = $('#who');
 	const { user, status, result } = await currentUser();
 	if (user) {

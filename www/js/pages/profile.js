@@ -1,9 +1,10 @@
 // Profile page: shows the user, edits every field with a multipart PATCH to /users/update-user/,
-// and previews and size-checks a new picture before it is sent.
+// and previews and size-checks a new picture before it is sent; downloads the data export and
+// deletes the account after a confirmation with the password (and the two-factor code when on).
 import { api } from '../api.js';
 import { avatar } from '../avatar.js';
-import { THUMBNAIL_MAX_BYTES, THUMBNAIL_TYPES } from '../config.js';
-import { $, formatBytes, formatTime, msgOf, onSubmit, say } from '../ui.js';
+import { THUMBNAIL_MAX_BYTES, THUMBNAIL_TYPES, sitePath } from '../config.js';
+import { $, formatBytes, formatTime, msgOf, onSubmit, say, whileBusy } from '../ui.js';
 import { displayName, renderNav, requireUser, showPageError } from '../session.js';
 
 const TEXT_FIELDS = ['first_name', 'last_name', 'phone_number', 'birth_date', 'github_link'];
@@ -142,6 +143,81 @@ onSubmit(form, async () => {
 	say(box, 'Your profile has been saved.', 'ok');
 });
 
+// ---- "Download my data": GET /users/export/, saved as a file through a Blob -------------------
+
+const exportButton = $('#export-button');
+exportButton.addEventListener('click', () => whileBusy(exportButton, async () => {
+	const box = $('#export-msg');
+	say(box, 'Preparing your data…');
+	const result = await api('/users/export/');
+	if (!result.ok) {
+		say(box, result.data.error, 'error');
+		return;
+	}
+	const blob = new Blob([JSON.stringify(result.data, null, 2) + '\n'], { type: 'application/json' });
+	const url = URL.createObjectURL(blob);
+	const a = document.createElement('a');
+	a.href = url;
+	a.download = `account-${result.data.user.id}.json`; // the server's attachment name
+	document.body.append(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 60000);
+	say(box, 'Your data has been downloaded.', 'ok');
+}));
+
+// ---- "Delete my account": a confirmation step with the password, and the code when 2FA is on ---
+
+const deleteForm = $('#delete-form');
+const deleteConfirm = $('#delete-confirm');
+const codeField = $('#delete-code-field');
+const BAD_CODE = 'The two-factor code is not valid';
+// Read by the home page, which shows it once (js/pages/home.js).
+const NOTICE_KEY = 'authcgi.notice';
+
+// Whether two-factor authentication is on; false when the server has no such endpoint (404).
+async function twoFactorEnabled() {
+	const result = await api('/users/two-factor/');
+	return result.ok && result.data !== null && result.data.enabled === true;
+}
+
+function closeConfirm() {
+	deleteForm.reset();
+	deleteConfirm.hidden = true;
+	$('#delete-start-actions').hidden = false;
+	say(msgOf(deleteForm), '');
+}
+
+$('#delete-start').addEventListener('click', (event) => whileBusy(event.currentTarget, async () => {
+	codeField.hidden = !(await twoFactorEnabled());
+	$('#delete-start-actions').hidden = true;
+	deleteConfirm.hidden = false;
+	deleteForm.elements.password.focus();
+}));
+$('#delete-cancel').addEventListener('click', closeConfirm);
+
+onSubmit(deleteForm, async () => {
+	const box = msgOf(deleteForm);
+	const password = deleteForm.elements.password.value;
+	if (!password) {
+		say(box, 'Please provide your password', 'error');
+		deleteForm.elements.password.focus();
+		return;
+	}
+	const body = { password };
+	const code = deleteForm.elements.code.value.trim();
+	if (!codeField.hidden && code) body.code = code;
+	say(box, 'Deleting your account…');
+	const result = await api('/users/delete-account/', { method: 'POST', json: body });
+	if (result.ok) {
+		sessionStorage.setItem(NOTICE_KEY, result.data.message);
+		location.assign(sitePath('/'));
+		return;
+	}
+	if (result.data.error === BAD_CODE && codeField.hidden) codeField.hidden = false;
+	say(box, result.data.error, 'error');
+});
+
 async function main() {
 	renderNav();
 	user = await requireUser();
@@ -149,6 +225,8 @@ async function main() {
 	fillForm();
 	$('#thumb-hint').textContent = `PNG, JPEG, GIF or WebP, at most ${formatBytes(THUMBNAIL_MAX_BYTES)}.`;
 	form.hidden = false;
+	$('#export-card').hidden = false;
+	deleteForm.hidden = false;
 }
 
 main().catch((err) => showPageError(err.message));
