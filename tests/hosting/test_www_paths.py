@@ -9,7 +9,8 @@ The rule, for every page added to www/:
   * JS (www/js/**/*.js): a string that starts with "/" is a path written from the site's root and
     must be the first argument of sitePath('/...') (links, location.assign, href, ?next=) or of
     api('/users/...') (which resolves through sitePath); startsWith('/') checks are not paths.
-    Imports stay relative ('../api.js').
+    Imports stay relative ('../api.js'). Vendored libraries (www/vendor/) name no site path and
+    are not checked.
 """
 import os
 import re
@@ -21,7 +22,8 @@ ALLOWED_BEFORE = re.compile(r"(?:\bsitePath|\bapi|\.startsWith)\(\s*$")
 
 
 def files(ext):
-    for base, _, names in os.walk(WWW):
+    for base, dirs, names in os.walk(WWW):
+        dirs[:] = [d for d in dirs if os.path.join(base, d) != os.path.join(WWW, "vendor")]
         for name in sorted(names):
             if name.endswith(ext):
                 yield os.path.join(base, name)
