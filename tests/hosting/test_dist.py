@@ -50,7 +50,7 @@ class DistTest(unittest.TestCase):
                 self.assertEqual(os.path.dirname(os.path.realpath(parts[2])),
                                  os.path.join(TREE, "lib"), "%s: %s" % (p, line))
         # The libcurl users (Makefile: they cannot be linked statically) and nothing else.
-        self.assertEqual(sorted(dynamic), ["mailer", "update-user.cgi"])
+        self.assertEqual(sorted(dynamic), ["authctl", "delete-account.cgi", "mailer", "update-user.cgi"])
         with open(os.path.join(TREE, "BUILD-INFO")) as f:
             self.assertRegex(f.read(), r"glibc 2\.\d+ or newer")
 
