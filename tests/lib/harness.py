@@ -354,6 +354,11 @@ class Stack:
         if self.pg_db:
             self.pg.drop_database(self.pg_db)
             self.pg_db = None
+        if self.engine != "postgres":
+            # The Argon2 gate's semaphore outlives every process (lib/argon2_gate.c): not left
+            # behind once per test. (PostgreSQL's gate is the repository's run/, shared.)
+            import argon2slot
+            argon2slot.remove(self.argon2_slot_prefix)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
