@@ -10,11 +10,15 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
+/* bytes rounded up to whole pages: the tail below 2 MiB is not rounded up to a huge page,
+ * which would add up to 2 MiB to the RSS of every hash for memory it never uses. */
 static size_t round_len(size_t bytes)
 {
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
 	if (bytes == 0 || bytes > SIZE_MAX - 2 * A2MEM_ALIGN)
 		return 0;
-	return (bytes + A2MEM_ALIGN - 1) & ~(A2MEM_ALIGN - 1);
+	return (bytes + page - 1) & ~(page - 1);
 }
 
 void *a2mem_map(size_t bytes, int huge)
@@ -33,16 +37,16 @@ void *a2mem_map(size_t bytes, int huge)
 	start = (uintptr_t)p;
 	aligned = (start + A2MEM_ALIGN - 1) & ~(uintptr_t)(A2MEM_ALIGN - 1);
 	head = aligned - start;
-	tail = A2MEM_ALIGN - head;
+	tail = A2MEM_ALIGN - head;   /* what is left after [aligned, aligned + len) */
 	if (head > 0)
 		munmap(p, head);
 	if (tail > 0)
 		munmap((void *)(aligned + len), tail);
-	/* Both are hints: a failure leaves ordinary pages, faulted in on first touch. */
+	/* Hints: a failure leaves ordinary pages, faulted in on first touch. Populating after
+	 * MADV_HUGEPAGE maps the huge pages, and the small ones of a tail below 2 MiB, in one call. */
 	if (huge)
 		(void)madvise((void *)aligned, len, MADV_HUGEPAGE);
-	else
-		(void)madvise((void *)aligned, len, MADV_POPULATE_WRITE);
+	(void)madvise((void *)aligned, len, MADV_POPULATE_WRITE);
 	return (void *)aligned;
 }
 

@@ -18,10 +18,12 @@ int a2mem_alloc(uint8_t **mem, size_t bytes);
 void a2mem_free(uint8_t *mem, size_t bytes);
 
 /*
- * The mapping itself: bytes rounded up to A2MEM_ALIGN, at an A2MEM_ALIGN-aligned address.
+ * The mapping itself: bytes rounded up to whole pages, at an A2MEM_ALIGN-aligned address (so
+ * that every whole 2 MiB of it can be one huge page; the rest stays in small pages).
  * huge != 0: madvise(MADV_HUGEPAGE), so that each fault maps a whole 2 MiB page (when the
- * kernel's THP mode is "always" or "madvise"); huge == 0: the pages are faulted in at once
- * (MADV_POPULATE_WRITE, Linux 5.14; ignored when the kernel lacks it). Returns NULL on failure.
+ * kernel's THP mode is "always" or "madvise"). Either way the pages are then faulted in at
+ * once (MADV_POPULATE_WRITE, Linux 5.14; ignored when the kernel lacks it), not one fault per
+ * 4 KiB page during the hash. Returns NULL on failure.
  */
 void *a2mem_map(size_t bytes, int huge);
 /* Unmaps what a2mem_map(bytes, ...) returned: the memory goes back to the kernel at once. */

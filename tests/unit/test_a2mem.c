@@ -61,14 +61,14 @@ static long huge_kib(void *p)
 	return kib;
 }
 
-static void test_aligned_and_rounded(void **state)
+static void test_aligned_and_page_rounded(void **state)
 {
 	(void)state;
 	for (int huge = 0; huge <= 1; huge++) {
 		size_t sizes[] = { 1, 19456 * 1024, 2 * MIB, 2 * MIB + 1, 100 * 1024 * 1024 };
 
 		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-			size_t len = (sizes[i] + 2 * MIB - 1) / (2 * MIB) * (2 * MIB);
+			size_t len = (sizes[i] + 4095) / 4096 * 4096;
 			unsigned char *p = a2mem_map(sizes[i], huge);
 
 			assert_non_null(p);
@@ -80,6 +80,7 @@ static void test_aligned_and_rounded(void **state)
 			/* Nothing of the over-mapping is left on either side. */
 			assert_true(unmapped(p - A2MEM_ALIGN, A2MEM_ALIGN) ||
 				    (uintptr_t)p < A2MEM_ALIGN);
+			assert_true(unmapped(p + len, A2MEM_ALIGN));
 			a2mem_unmap(p, sizes[i]);
 			assert_true(unmapped(p, len));
 		}
@@ -126,6 +127,24 @@ static void test_fallback_populated(void **state)
 	a2mem_unmap(p, 8 * MIB);
 }
 
+/* The default m (19 MiB): 9 huge pages and 1 MiB of small ones, never a 20th MiB in the RSS. */
+static void test_no_rss_beyond_the_request(void **state)
+{
+	unsigned char vec[(20 * MIB) / 4096];
+	unsigned char *p = a2mem_map(19 * MIB, 1);
+	size_t resident = 0;
+
+	(void)state;
+	assert_non_null(p);
+	touch(p, 19 * MIB);
+	assert_int_equal(mincore(p, 19 * MIB, vec), 0);
+	for (size_t i = 0; i < (19 * MIB) / 4096; i++)
+		resident += vec[i] & 1;
+	assert_int_equal(resident, (19 * MIB) / 4096);
+	assert_true(unmapped(p + 19 * MIB, MIB));
+	a2mem_unmap(p, 19 * MIB);
+}
+
 /* With THP "madvise" or "always", 20 MiB take a few dozen faults instead of ~5,000. */
 static void test_huge_pages(void **state)
 {
@@ -150,10 +169,11 @@ static void test_huge_pages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_aligned_and_rounded),
+		cmocka_unit_test(test_aligned_and_page_rounded),
 		cmocka_unit_test(test_released_on_free),
 		cmocka_unit_test(test_failure_is_null),
 		cmocka_unit_test(test_fallback_populated),
+		cmocka_unit_test(test_no_rss_beyond_the_request),
 		cmocka_unit_test(test_huge_pages),
 	};
 
