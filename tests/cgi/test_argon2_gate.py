@@ -103,20 +103,24 @@ class Argon2GateTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r.body)
 
     def test_waiting_logins_are_served_in_arrival_order(self):
-        # Three logins queue behind a held slot, started 300 ms apart; released, they finish in
-        # the order they came (the slot is handed on, none is overtaken).
+        # Three logins queue behind a held slot, started 250 ms apart; released, they finish in
+        # the order they came (the slot is handed on, none is overtaken). A user whose hash
+        # takes longer than what a login does after it (128 MiB), so that the end of one
+        # login's work cannot reorder them.
+        self.stack.set(ARGON2_MEMORY_KIB="131072")
+        self.stack.create_user("slow@example.com")
         slot = self.hold()
         done = []
 
         def one(i):
-            r = self.login()
+            r = self.login("slow@example.com")
             done.append((i, r.status))
         threads = []
         for i in range(3):
             t = threading.Thread(target=one, args=(i,))
             t.start()
             threads.append(t)
-            time.sleep(0.3)
+            time.sleep(0.25)
         self.release(slot)
         for t in threads:
             t.join()
