@@ -1,5 +1,6 @@
 /* Password hashes (API.md §2.7): new ones in Argon2id; Django's stored formats verified. */
 #include "pw.h"
+#include "a2mem.h"
 #include "crypto.h"
 #include "err.h"
 #include "log.h"
@@ -367,8 +368,15 @@ static int run_argon2(argon2_type type, uint32_t version, uint32_t m, uint32_t t
 		      const char *password, size_t len, const void *salt, size_t saltlen,
 		      unsigned char *out, size_t outlen)
 {
-	int rc = argon2_hash(t, m, p, password ? password : "", len, salt, saltlen, out, outlen,
-			     NULL, 0, type, version);
+	/* argon2_ctx rather than argon2_hash: only a context takes an allocator (a2mem.h). */
+	argon2_context ctx = {
+		.out = out, .outlen = (uint32_t)outlen,
+		.pwd = (uint8_t *)(uintptr_t)(password ? password : ""), .pwdlen = (uint32_t)len,
+		.salt = (uint8_t *)(uintptr_t)salt, .saltlen = (uint32_t)saltlen,
+		.t_cost = t, .m_cost = m, .lanes = p, .threads = p, .version = version,
+		.allocate_cbk = a2mem_alloc, .free_cbk = a2mem_free, .flags = ARGON2_DEFAULT_FLAGS,
+	};
+	int rc = argon2_ctx(&ctx, type);
 
 	if (rc == ARGON2_OK)
 		return AC_OK;

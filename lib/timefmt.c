@@ -32,10 +32,32 @@ long long tm_mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* gmtime_r() without glibc's: that one reads /etc/localtime at its first call (tzset), two
+ * system calls and a file parse on every CGI's path (issue 15). civil_from_days, H. Hinnant. */
 static void utc(time_t sec, struct tm *t)
 {
-	if (!gmtime_r(&sec, t))
-		memset(t, 0, sizeof *t);
+	long long s = (long long)sec, days = s / 86400, rem = s % 86400;
+	long long z, era, doe, yoe, doy, mp, y;
+
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	memset(t, 0, sizeof *t);
+	t->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	t->tm_mon = (int)(mp < 10 ? mp + 2 : mp - 10);
+	y = yoe + era * 400 + (t->tm_mon <= 1);
+	t->tm_year = (int)(y - 1900);
+	t->tm_hour = (int)(rem / 3600);
+	t->tm_min = (int)(rem % 3600 / 60);
+	t->tm_sec = (int)(rem % 60);
+	t->tm_wday = (int)(((days % 7) + 11) % 7);   /* 1970-01-01 was a Thursday (4); no tm_yday */
 }
 
 void tm_db_format(time_t sec, long usec, char out[TM_BUF])

@@ -1,12 +1,11 @@
 """CGI pipe tests of how a reserved login attempt is settled (API.md §1.12 steps 2-4, §1.13):
 an answer without a verdict gives both reservations back, a 429 holds none, and a Redis failure
 after the verdict is a 503 without a cookie."""
-import fcntl
 import hashlib
 import json
-import os
 import unittest
 
+import argon2slot
 from harness import PASSWORD, Stack
 
 EMAIL = "john@example.com"
@@ -22,15 +21,14 @@ class SettleTest(unittest.TestCase):
         self.held = []
 
     def tearDown(self):
-        for fd in self.held:
-            os.close(fd)
+        for slot in self.held:
+            slot.release()
+        argon2slot.remove(self.stack.argon2_slot_prefix)
         self.stack.stop()
 
     def hold_argon2(self):
         """Takes the only Argon2 slot, as another process hashing right now would."""
-        fd = os.open("%s-argon2-0" % self.stack.argon2_slot_prefix, os.O_RDONLY | os.O_CREAT, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self.held.append(fd)
+        self.held.append(argon2slot.Slot(self.stack.argon2_slot_prefix, 1))
 
     def counters(self, account, addr):
         self.stack.redis.cli("SET", ACCOUNT, str(account), "EX", "800")

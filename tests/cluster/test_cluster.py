@@ -37,6 +37,7 @@ import zlib
 os.environ.setdefault("AUTHCGI_TEST_DB", "postgres")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "s3"))
 
+import argon2slot  # noqa: E402
 import harness  # noqa: E402
 import radosgw  # noqa: E402
 from harness import PASSWORD, ROOT, SECRET, Apache, Lighttpd, Stack, stop_pid, wait_for  # noqa: E402
@@ -451,10 +452,8 @@ class ClusterTest(unittest.TestCase):
         self.configure(ARGON2_MAX_CONCURRENT="1")
         # Host A's only slot taken, as by a hash running there: a login on A waits out the gate
         # and answers 503, while the same login on B at the same time hashes at once.
-        path = os.path.join(self.a.prefix, "run", "authcgi-argon2-0")
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        slot = argon2slot.Slot(os.path.join(self.a.prefix, "run", "authcgi"), 1)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             results = {}
 
             def login(h):
@@ -467,20 +466,20 @@ class ClusterTest(unittest.TestCase):
             for t in threads:
                 t.join()
         finally:
-            os.close(fd)
+            slot.release()
         r, token, waited = results["A"]
         self.assertEqual((r.status, r.json, r.header("Retry-After"), token),
                          (503, UNAVAILABLE, "5", None))
         self.assertGreaterEqual(waited, 2.0)
-        # B's slot 0 is another file: B hashed while A's only slot was held
+        # B's gate is another semaphore: B hashed while A's only slot was held
         r, token, _ = results["B"]
         self.assertEqual(r.status, 200, r.body)
         self.assertIsNotNone(token)
-        # the slot files are each installation's own, in PREFIX/run, and nowhere shared
+        # the gates' key files are each installation's own, in PREFIX/run, naming two semaphores
         for h in self.hosts:
-            self.assertIn("authcgi-argon2-0", h.slot_files(), h.name)
-        self.assertNotEqual(os.stat(os.path.join(self.a.prefix, "run", "authcgi-argon2-0")).st_ino,
-                            os.stat(os.path.join(self.b.prefix, "run", "authcgi-argon2-0")).st_ino)
+            self.assertIn("authcgi-argon2-sem", h.slot_files(), h.name)
+        self.assertNotEqual(argon2slot.semid(os.path.join(self.a.prefix, "run", "authcgi")),
+                            argon2slot.semid(os.path.join(self.b.prefix, "run", "authcgi")))
         for d in (self.infra.dir, self.infra.pg.base, TOP):
             self.assertEqual([p for p in glob.glob(os.path.join(d, "**", "*argon2*"), recursive=True)
                               if not p.startswith((self.a.prefix + "/run/", self.b.prefix + "/run/"))],

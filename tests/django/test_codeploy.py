@@ -352,13 +352,13 @@ class BothWays:
 
 
     def test_argon2_slots_are_host_local_files(self):
-        """With PostgreSQL there is no database file to put the Argon2 slot files beside: they
-        are AUTHCGI_HOME/run/authcgi-argon2-<n> (the repository's run/ for this build, which
+        """With PostgreSQL there is no database file to put the Argon2 gate's key file beside:
+        it is AUTHCGI_HOME/run/authcgi-argon2-sem (the repository's run/ for this build, which
         make postgres creates), never in the CGI's working directory."""
         self.create_in_django("slots@example.com")
         r, _ = self.service.login("slots@example.com", PASSWORD)
         self.assertEqual(r.status, 200, r.body)
-        self.assertTrue(os.path.exists(os.path.join(harness.ROOT, "run", "authcgi-argon2-0")))
+        self.assertTrue(os.path.exists(os.path.join(harness.ROOT, "run", "authcgi-argon2-sem")))
         self.assertEqual([n for n in os.listdir(self.service.dir) if "argon2" in n], [])
 
 

@@ -387,7 +387,7 @@ class SharedHostingTest(unittest.TestCase):
 
     def check_database_files(self):
         """The programs ran as the customer (suEXEC): SQLite's files are theirs, and private.
-        (The Argon2 slot files beside them are lock files without content.)"""
+        (The Argon2 gate's key file beside them, -argon2-sem, holds only a semaphore key.)"""
         for f in glob.glob(os.path.join(self.dir, "private", "db", "authcgi.sqlite3*")):
             st = os.stat(f)
             self.assertEqual(st.st_uid, self.user.pw_uid, f)

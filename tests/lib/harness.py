@@ -304,7 +304,7 @@ class Stack:
     def argon2_slot_prefix(self):
         """Where the programs' Argon2 slot files are (lib/cfg.c): beside a SQLite database, with
         PostgreSQL in the installation's run/ directory (AUTHCGI_HOME, the repository for a
-        development build) as run/authcgi-argon2-<n>."""
+        development build) as run/authcgi-argon2-sem (the gate semaphore's key)."""
         if self.engine == "postgres":
             os.makedirs(os.path.join(ROOT, "run"), exist_ok=True)
             return os.path.join(ROOT, "run", "authcgi")
@@ -354,6 +354,11 @@ class Stack:
         if self.pg_db:
             self.pg.drop_database(self.pg_db)
             self.pg_db = None
+        if self.engine != "postgres":
+            # The Argon2 gate's semaphore outlives every process (lib/argon2_gate.c): not left
+            # behind once per test. (PostgreSQL's gate is the repository's run/, shared.)
+            import argon2slot
+            argon2slot.remove(self.argon2_slot_prefix)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -502,6 +507,11 @@ class Apache(Lighttpd):
             # The Argon2 slot files are in AUTHCGI_HOME/run/ there (the repository for the
             # build's programs): that directory, not the stack's, must be writable by Apache's user.
             os.chown(os.path.dirname(self.stack.argon2_slot_prefix), *owner)
+            # and the gate's key file (0600) that root's CGI runs may have made there: the
+            # programs then replace root's semaphore with one of their own (lib/argon2_gate.c)
+            key = self.stack.argon2_slot_prefix + "-argon2-sem"
+            if os.path.exists(key):
+                os.chown(key, *owner)
         if self.prefix:
             os.makedirs(os.path.join(self.prefix, "run"), exist_ok=True)
         args = ["apache2", "-f", self.conf_path, "-DFOREGROUND"]

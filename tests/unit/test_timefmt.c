@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "timefmt.h"
@@ -88,12 +89,45 @@ static void test_round_trip(void **state)
 	assert_string_equal(json, "Sat, 20 May 2023 08:20:01 GMT");
 }
 
+/* The formatters' own UTC conversion (no glibc gmtime_r: it reads /etc/localtime) gives what
+ * gmtime_r gives, across leap years, centuries, negative times and the weekday. */
+static void test_utc_matches_gmtime(void **state)
+{
+	(void)state;
+	for (long long s = -2208988800LL; s < 7258118400LL; s += 86399LL * 7 + 3601) {
+		time_t sec = (time_t)s;
+		struct tm t;
+		char want[TM_BUF], got[TM_BUF];
+
+		assert_non_null(gmtime_r(&sec, &t));
+		snprintf(want, sizeof want, "%04d-%02d-%02d %02d:%02d:%02d", t.tm_year + 1900,
+			 t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec);
+		tm_db_format(sec, 0, got);
+		assert_string_equal(got, want);
+		strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &t);
+		tm_cookie(sec, got);
+		assert_string_equal(got, want);
+	}
+	/* the edges of leap days */
+	for (long long s = 951782400LL - 2; s < 951868800LL + 2; s += 1) {   /* 2000-02-29 */
+		time_t sec = (time_t)s;
+		struct tm t;
+		char want[TM_BUF], got[TM_BUF];
+
+		assert_non_null(gmtime_r(&sec, &t));
+		strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &t);
+		tm_cookie(sec, got);
+		assert_string_equal(got, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_matches_timegm),
 		cmocka_unit_test(test_parse_forms),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_utc_matches_gmtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
