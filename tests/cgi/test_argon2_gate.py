@@ -8,6 +8,7 @@ import time
 import unittest
 
 import argon2slot
+import harness
 from harness import Stack
 
 UNAVAILABLE = {"error": "Service temporarily unavailable. Please try again later"}
@@ -102,6 +103,8 @@ class Argon2GateTest(unittest.TestCase):
         r = self.login()
         self.assertEqual(r.status, 200, r.body)
 
+    @unittest.skipIf(harness.WRAPPER, "timing: under valgrind a 128 MiB hash outlasts the 2 s wait "
+                     "(the order itself is checked by tests/unit/test_argon2_gate.c there too)")
     def test_waiting_logins_are_served_in_arrival_order(self):
         # Three logins queue behind a held slot, started 250 ms apart; released, they finish in
         # the order they came (the slot is handed on, none is overtaken). A user whose hash
