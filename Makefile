@@ -261,10 +261,10 @@ build/bench/floor-static.cgi: bench/floor.c
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static-pie -o $@ $<
 
-build/bench/hash: bench/hash.c
+build/bench/hash: bench/hash.c lib/a2mem.c lib/a2mem.h
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,-Bstatic -largon2 -Wl,-Bdynamic -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/a2mem.c -Wl,-Bstatic -largon2 -Wl,-Bdynamic -lpthread
 
 bench: all shared postgres build/bench/floor.cgi build/bench/floor-static.cgi build/bench/hash
 	bench/run

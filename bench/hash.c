@@ -1,4 +1,4 @@
-/* Login's yardsticks (bench/run): one cold Argon2id hash in a fresh process, or warm hashes back to back in one. */
+/* Login's yardsticks (bench/run): one Argon2id hash in a fresh process (cold or with login's allocator), or warm hashes back to back in one. */
 #include <argon2.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -8,14 +8,19 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "a2mem.h"
+
 /*
  *   hash [m [t [p]]]
  * one hash in this fresh process, with libargon2's own malloc: the cold yardstick (every page
  * of the m KiB is new to the process, as in a CGI before lib/a2mem.c).
+ *   hash --fresh [m [t [p]]]
+ * one hash in this fresh process with login's allocator (lib/a2mem.c: huge pages, populated at
+ * once): the least a process that hashes once can spend, the kernel's zeroing of m KiB included.
  *   hash --warm SECONDS CLIENTS SLOTS [m [t [p]]]
  * the physical limit of a login: CLIENTS threads hash back to back for SECONDS, at most SLOTS at
  * once, taken in arrival order (like the gate), each thread reusing one faulted-in block of
- * memory; prints the CPU per hash and the latency percentiles of a hash, queueing included, as
+ * memory mapped as login maps it (lib/a2mem.c, huge pages where the kernel allows); prints the CPU per hash and the latency percentiles of a hash, queueing included, as
  * JSON. CLIENTS 8 and SLOTS = ARGON2_MAX_CONCURRENT is what login sees under wrk -c8.
  */
 static const char pw[] = "correct horse battery staple";
@@ -37,11 +42,9 @@ static __thread size_t block_size;
 static int reuse_alloc(uint8_t **mem, size_t n)
 {
 	if (block_size < n) {
-		free(block);
-		block = malloc(n);
+		a2mem_unmap(block, block_size);
+		block = a2mem_map(n, a2mem_thp_usable());
 		block_size = block ? n : 0;
-		if (block)
-			memset(block, 0, n);
 	}
 	*mem = block;
 	return block ? 0 : -1;
@@ -53,15 +56,18 @@ static void reuse_free(uint8_t *mem, size_t n)
 	(void)n;
 }
 
-static int hash_once(int warm)
+enum mode { COLD, FRESH, WARM };
+
+static int hash_once(enum mode mode)
 {
 	unsigned char out[16];
 	argon2_context c = {
 		.out = out, .outlen = sizeof out, .pwd = (uint8_t *)(uintptr_t)pw,
 		.pwdlen = sizeof pw - 1, .salt = (uint8_t *)(uintptr_t)salt, .saltlen = sizeof salt,
 		.t_cost = t_cost, .m_cost = m_kib, .lanes = lanes, .threads = lanes,
-		.version = ARGON2_VERSION_13, .allocate_cbk = warm ? reuse_alloc : NULL,
-		.free_cbk = warm ? reuse_free : NULL,
+		.version = ARGON2_VERSION_13,
+		.allocate_cbk = mode == WARM ? reuse_alloc : mode == FRESH ? a2mem_alloc : NULL,
+		.free_cbk = mode == WARM ? reuse_free : mode == FRESH ? a2mem_free : NULL,
 	};
 	int rc = argon2_ctx(&c, Argon2_id);
 
@@ -83,7 +89,7 @@ static unsigned ready;
 static void *client(void *arg)
 {
 	(void)arg;
-	int first = hash_once(1);   /* faults the block in, outside the measurement */
+	int first = hash_once(WARM);   /* faults the block in, outside the measurement */
 
 	pthread_mutex_lock(&mu);
 	ready++;
@@ -100,7 +106,7 @@ static void *client(void *arg)
 		while (ticket >= admitted)
 			pthread_cond_wait(&cv, &mu);
 		pthread_mutex_unlock(&mu);
-		rc = hash_once(1);
+		rc = hash_once(WARM);
 		pthread_mutex_lock(&mu);
 		admitted++;
 		pthread_cond_broadcast(&cv);
@@ -185,6 +191,7 @@ static int warm(double seconds, unsigned clients, unsigned slots)
 int main(int argc, char **argv)
 {
 	int base = 1, w = argc > 1 && strcmp(argv[1], "--warm") == 0;
+	int fresh = argc > 1 && strcmp(argv[1], "--fresh") == 0;
 
 	if (w) {
 		if (argc < 5) {
@@ -192,6 +199,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		base = 5;
+	} else if (fresh) {
+		base = 2;
 	}
 	if (argc > base)
 		m_kib = (unsigned)strtoul(argv[base], NULL, 10);
@@ -202,5 +211,5 @@ int main(int argc, char **argv)
 	if (w)
 		return warm(strtod(argv[2], NULL), (unsigned)strtoul(argv[3], NULL, 10),
 			    (unsigned)strtoul(argv[4], NULL, 10));
-	return hash_once(0) == ARGON2_OK ? 0 : 1;
+	return hash_once(fresh ? FRESH : COLD) == ARGON2_OK ? 0 : 1;
 }

@@ -10,6 +10,11 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
+/* A long-lived process's last block, kept between hashes (a2mem_keep). */
+static int keep;
+static void *kept;
+static size_t kept_len;
+
 /* bytes rounded up to whole pages: the tail below 2 MiB is not rounded up to a huge page,
  * which would add up to 2 MiB to the RSS of every hash for memory it never uses. */
 static size_t round_len(size_t bytes)
@@ -80,13 +85,48 @@ int a2mem_thp_usable(void)
 	return cached;
 }
 
+static void drop_kept(void)
+{
+	if (kept) {
+		munmap(kept, kept_len);
+		kept = NULL;
+	}
+}
+
+void a2mem_keep(int on)
+{
+	keep = on;
+	if (!on)
+		drop_kept();
+}
+
 int a2mem_alloc(uint8_t **mem, size_t bytes)
 {
+	size_t len = round_len(bytes);
+
+	if (kept && len == kept_len) {
+		/* Pages the kernel took back meanwhile come back as new ones; the rest are
+		 * only marked in use again. Argon2 writes every block before it reads it. */
+		(void)madvise(kept, len, MADV_POPULATE_WRITE);
+		*mem = kept;
+		kept = NULL;
+		return 0;
+	}
+	drop_kept();   /* another size: its memory goes back first */
 	*mem = a2mem_map(bytes, a2mem_thp_usable());
 	return *mem != NULL ? 0 : -1;
 }
 
 void a2mem_free(uint8_t *mem, size_t bytes)
 {
+	size_t len = round_len(bytes);
+
+	/* libargon2 has already wiped the block. MADV_FREE lets the kernel take its pages
+	 * whenever it needs memory, without writing them anywhere. */
+	if (keep && !kept && mem && len > 0 && madvise(mem, len, MADV_FREE) == 0) {
+		kept = mem;
+		kept_len = len;
+		return;
+	}
 	a2mem_unmap(mem, bytes);
 }

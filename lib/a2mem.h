@@ -18,6 +18,14 @@ int a2mem_alloc(uint8_t **mem, size_t bytes);
 void a2mem_free(uint8_t *mem, size_t bytes);
 
 /*
+ * on != 0: a2mem_free keeps one block (madvise(MADV_FREE): the kernel may take its pages back
+ * at any time, without swapping) and the next a2mem_alloc of the same size reuses it, so that a
+ * long-lived process (FastCGI) neither maps, zeroes nor unmaps m KiB per hash. A CGI hashes
+ * once and exits: it does not call this. on == 0 unmaps a kept block.
+ */
+void a2mem_keep(int on);
+
+/*
  * The mapping itself: bytes rounded up to whole pages, at an A2MEM_ALIGN-aligned address (so
  * that every whole 2 MiB of it can be one huge page; the rest stays in small pages).
  * huge != 0: madvise(MADV_HUGEPAGE), so that each fault maps a whole 2 MiB page (when the

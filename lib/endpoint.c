@@ -1,5 +1,7 @@
 /* The request pipeline every CGI shares (API.md §1.3): checks, lazy resources, handler, one response. */
 #include "endpoint.h"
+
+#include "a2mem.h"
 #include "drain.h"
 #include "err.h"
 #include "fcgi.h"
@@ -388,6 +390,7 @@ static int fcgi_main(const struct endpoint *ep)
 	sa.sa_handler = on_reload;
 	sigaction(SIGHUP, &sa, NULL);
 	fcgi_mode = 1;
+	a2mem_keep(1);
 	while (!fcgi_stop && fcgi_accept(f, &fcgi_stop) == AC_OK) {
 		struct ctx c;
 

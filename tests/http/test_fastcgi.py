@@ -216,6 +216,31 @@ class FastCGITest(unittest.TestCase):
 
     # ---- one process, many requests ----
 
+    def test_a_responder_keeps_one_argon2_block_between_hashes(self):
+        # lib/a2mem.c: a long-lived responder does not map, zero and unmap m KiB at every hash;
+        # it keeps one block, lazily freed (MADV_FREE) so the kernel can take it back, and
+        # hashes in it again.
+        def lazily_freed():
+            blocks, start = {}, None
+            with open("/proc/%d/smaps" % self.responder("login").proc.pid) as f:
+                for line in f:
+                    head = line.split()[0]
+                    if "-" in head and not head.endswith(":"):
+                        start = head.split("-")[0]
+                    elif head == "Size:":
+                        size = int(line.split()[1])
+                    elif head == "LazyFree:" and int(line.split()[1]) > 0:
+                        blocks[start] = size
+            return blocks
+
+        self.assertEqual(self.login()[0], 200)
+        first = lazily_freed()
+        self.assertEqual(len(first), 1, first)
+        self.assertGreaterEqual(list(first.values())[0], 1024)  # ARGON2_MEMORY_KIB of the stack
+        self.assertEqual(self.login(password="not the password")[0], 400)
+        self.assertEqual(self.login()[0], 200)
+        self.assertEqual(lazily_freed(), first)  # the same block, and only it
+
     def test_connections_stay_open_across_requests(self):
         status, cookie, _ = self.login()
         r = self.responder("current-user")

@@ -13,6 +13,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <argon2.h>
+
 #include "a2mem.h"
 
 #define MIB ((size_t)1 << 20)
@@ -43,10 +45,11 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
-/* The kB of AnonHugePages in the mapping that starts at p (from /proc/self/smaps). */
-static long huge_kib(void *p)
+/* The kB of a field (AnonHugePages, LazyFree) of the mapping that starts at p (/proc/self/smaps). */
+static long smaps_kib(void *p, const char *field)
 {
 	char line[512], want[32];
+	size_t flen = strlen(field);
 	FILE *f = fopen("/proc/self/smaps", "r");
 	long kib = -1;
 	int in = 0;
@@ -56,8 +59,10 @@ static long huge_kib(void *p)
 	while (fgets(line, sizeof line, f)) {
 		if (strchr(line, '-') && strchr(line, ' ') && strchr(line, '-') < strchr(line, ' '))
 			in = strncmp(line, want, strlen(want)) == 0;
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+		if (in && strncmp(line, field, flen) == 0 && line[flen] == ':') {
+			kib = strtol(line + flen + 1, NULL, 10);
 			break;
+		}
 	}
 	fclose(f);
 	return kib;
@@ -163,10 +168,83 @@ static void test_huge_pages(void **state)
 	touch(p, 20 * MIB);
 	faults = minflt() - before;
 	print_message("20 MiB touched: %ld page faults, %ld kB in huge pages\n", faults,
-		      huge_kib(p));
-	assert_true(huge_kib(p) > 0);
+		      smaps_kib(p, "AnonHugePages"));
+	assert_true(smaps_kib(p, "AnonHugePages") > 0);
 	assert_true(faults < 1000);
 	a2mem_unmap(p, 20 * MIB);
+}
+
+/* One Argon2id hash through a2mem's callbacks (as lib/pw.c hashes). */
+static void hash_a2mem(unsigned char out[32])
+{
+	static const char pw[] = "correct horse battery staple";
+	static const unsigned char salt[16] = "a2mem-test-salt";
+	argon2_context c = {
+		.out = out, .outlen = 32, .pwd = (uint8_t *)(uintptr_t)pw, .pwdlen = sizeof pw - 1,
+		.salt = (uint8_t *)(uintptr_t)salt, .saltlen = sizeof salt, .t_cost = 1,
+		.m_cost = 4096, .lanes = 1, .threads = 1, .version = ARGON2_VERSION_13,
+		.allocate_cbk = a2mem_alloc, .free_cbk = a2mem_free,
+	};
+
+	assert_int_equal(argon2_ctx(&c, Argon2_id), ARGON2_OK);
+}
+
+/* FastCGI: the block stays mapped between hashes, lazily freed, and is handed out again. */
+static void test_kept_block_reused(void **state)
+{
+	uint8_t *a, *b, *c;
+	long before;
+
+	(void)state;
+	a2mem_keep(1);
+	assert_int_equal(a2mem_alloc(&a, 19456 * 1024), 0);
+	memset(a, 0x5a, 19456 * 1024);
+	a2mem_free(a, 19456 * 1024);
+	assert_false(unmapped(a, 19 * MIB));
+	/* MADV_FREE: the kernel may take these pages back without writing them anywhere */
+	if (!getenv("LD_PRELOAD") || !strstr(getenv("LD_PRELOAD"), "vgpreload"))
+		assert_true(smaps_kib(a, "LazyFree") > 0);
+	assert_int_equal(a2mem_alloc(&b, 19456 * 1024), 0);
+	assert_ptr_equal(a, b);
+	before = minflt();
+	touch(b, 19 * MIB);
+	assert_true(minflt() - before < 64);   /* nothing to fault in again */
+	a2mem_free(b, 19456 * 1024);
+	/* another size: the kept block is unmapped before the new one is mapped */
+	assert_int_equal(a2mem_alloc(&c, 8 * MIB), 0);
+	assert_true(c == a || unmapped(a, 19 * MIB));
+	a2mem_free(c, 8 * MIB);
+	a2mem_keep(0);
+	assert_true(unmapped(c, 8 * MIB));
+}
+
+/* A reused block, and one whose pages the kernel took back (read as zeros), hash alike. */
+static void test_kept_block_hashes_alike(void **state)
+{
+	unsigned char fresh[32], first[32], again[32], dirty[32], reclaimed[32];
+	static const char pw[] = "correct horse battery staple";
+	static const unsigned char salt[16] = "a2mem-test-salt";
+	uint8_t *block;
+
+	(void)state;
+	assert_int_equal(argon2id_hash_raw(1, 4096, 1, pw, sizeof pw - 1, salt, sizeof salt, fresh,
+					   sizeof fresh), ARGON2_OK);
+	a2mem_keep(1);
+	hash_a2mem(first);
+	hash_a2mem(again);
+	assert_int_equal(a2mem_alloc(&block, 4096 * 1024), 0);
+	memset(block, 0xff, 4096 * 1024);   /* whatever a block holds must not matter */
+	a2mem_free(block, 4096 * 1024);
+	hash_a2mem(dirty);
+	assert_int_equal(a2mem_alloc(&block, 4096 * 1024), 0);
+	a2mem_free(block, 4096 * 1024);
+	assert_int_equal(madvise(block, 4096 * 1024, MADV_DONTNEED), 0);   /* as reclaim does */
+	hash_a2mem(reclaimed);
+	a2mem_keep(0);
+	assert_memory_equal(fresh, first, sizeof fresh);
+	assert_memory_equal(fresh, again, sizeof fresh);
+	assert_memory_equal(fresh, dirty, sizeof fresh);
+	assert_memory_equal(fresh, reclaimed, sizeof fresh);
 }
 
 int main(void)
@@ -178,6 +256,8 @@ int main(void)
 		cmocka_unit_test(test_fallback_populated),
 		cmocka_unit_test(test_no_rss_beyond_the_request),
 		cmocka_unit_test(test_huge_pages),
+		cmocka_unit_test(test_kept_block_reused),
+		cmocka_unit_test(test_kept_block_hashes_alike),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
