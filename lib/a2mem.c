@@ -11,7 +11,7 @@
 #endif
 
 /* A long-lived process's last block, kept between hashes (a2mem_keep). */
-static int keep;
+static size_t keep_max;
 static void *kept;
 static size_t kept_len;
 
@@ -93,10 +93,10 @@ static void drop_kept(void)
 	}
 }
 
-void a2mem_keep(int on)
+void a2mem_keep(size_t max_bytes)
 {
-	keep = on;
-	if (!on)
+	keep_max = max_bytes;
+	if (kept && kept_len > round_len(max_bytes))
 		drop_kept();
 }
 
@@ -123,7 +123,8 @@ void a2mem_free(uint8_t *mem, size_t bytes)
 
 	/* libargon2 has already wiped the block. MADV_FREE lets the kernel take its pages
 	 * whenever it needs memory, without writing them anywhere. */
-	if (keep && !kept && mem && len > 0 && madvise(mem, len, MADV_FREE) == 0) {
+	if (!kept && mem && len > 0 && len <= round_len(keep_max) &&
+	    madvise(mem, len, MADV_FREE) == 0) {
 		kept = mem;
 		kept_len = len;
 		return;

@@ -18,12 +18,13 @@ int a2mem_alloc(uint8_t **mem, size_t bytes);
 void a2mem_free(uint8_t *mem, size_t bytes);
 
 /*
- * on != 0: a2mem_free keeps one block (madvise(MADV_FREE): the kernel may take its pages back
- * at any time, without swapping) and the next a2mem_alloc of the same size reuses it, so that a
- * long-lived process (FastCGI) neither maps, zeroes nor unmaps m KiB per hash. A CGI hashes
- * once and exits: it does not call this. on == 0 unmaps a kept block.
+ * a2mem_free keeps one block of up to max_bytes (madvise(MADV_FREE): the kernel may take its
+ * pages back at any time, without swapping) and the next a2mem_alloc of the same size reuses
+ * it, so that a long-lived process (FastCGI) neither maps, zeroes nor unmaps m KiB per hash.
+ * A larger block (a stored hash with a larger m) is unmapped as before. 0, the default, keeps
+ * nothing and unmaps a kept block: a CGI hashes once and exits.
  */
-void a2mem_keep(int on);
+void a2mem_keep(size_t max_bytes);
 
 /*
  * The mapping itself: bytes rounded up to whole pages, at an A2MEM_ALIGN-aligned address (so

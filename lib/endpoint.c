@@ -317,6 +317,10 @@ static void answer(struct ctx *c)
 			return;
 		}
 	}
+	/* A FastCGI responder keeps its Argon2 block between hashes, up to the configured m: a
+	 * stored hash with a larger m does not stay mapped (a2mem.h). */
+	if (fcgi_mode)
+		a2mem_keep((size_t)c->cfg->argon2_memory_kib * 1024);
 	rc = run(c);
 	if (rc != AC_OK) {
 		resp_reset(&c->resp);
@@ -390,7 +394,6 @@ static int fcgi_main(const struct endpoint *ep)
 	sa.sa_handler = on_reload;
 	sigaction(SIGHUP, &sa, NULL);
 	fcgi_mode = 1;
-	a2mem_keep(1);
 	while (!fcgi_stop && fcgi_accept(f, &fcgi_stop) == AC_OK) {
 		struct ctx c;
 

@@ -216,30 +216,44 @@ class FastCGITest(unittest.TestCase):
 
     # ---- one process, many requests ----
 
+    def lazily_freed_blocks(self):
+        """{start address: size in KiB} of the login responder's mappings with LazyFree pages."""
+        blocks, start = {}, None
+        with open("/proc/%d/smaps" % self.responder("login").proc.pid) as f:
+            for line in f:
+                head = line.split()[0]
+                if "-" in head and not head.endswith(":"):
+                    start = head.split("-")[0]
+                elif head == "Size:":
+                    size = int(line.split()[1])
+                elif head == "LazyFree:" and int(line.split()[1]) > 0:
+                    blocks[start] = size
+        return blocks
+
     def test_a_responder_keeps_one_argon2_block_between_hashes(self):
         # lib/a2mem.c: a long-lived responder does not map, zero and unmap m KiB at every hash;
         # it keeps one block, lazily freed (MADV_FREE) so the kernel can take it back, and
         # hashes in it again.
-        def lazily_freed():
-            blocks, start = {}, None
-            with open("/proc/%d/smaps" % self.responder("login").proc.pid) as f:
-                for line in f:
-                    head = line.split()[0]
-                    if "-" in head and not head.endswith(":"):
-                        start = head.split("-")[0]
-                    elif head == "Size:":
-                        size = int(line.split()[1])
-                    elif head == "LazyFree:" and int(line.split()[1]) > 0:
-                        blocks[start] = size
-            return blocks
-
         self.assertEqual(self.login()[0], 200)
-        first = lazily_freed()
+        first = self.lazily_freed_blocks()
         self.assertEqual(len(first), 1, first)
         self.assertGreaterEqual(list(first.values())[0], 1024)  # ARGON2_MEMORY_KIB of the stack
         self.assertEqual(self.login(password="not the password")[0], 400)
         self.assertEqual(self.login()[0], 200)
-        self.assertEqual(lazily_freed(), first)  # the same block, and only it
+        self.assertEqual(self.lazily_freed_blocks(), first)  # the same block, and only it
+
+    def test_a_block_larger_than_the_configured_m_is_not_kept(self):
+        # A stored hash with a larger m (set before ARGON2_MEMORY_KIB was lowered) is verified
+        # in a block that is unmapped afterwards: only the configured m stays.
+        self.stack.set(ARGON2_MEMORY_KIB="4096")
+        self.stack.create_user("large-m@example.com")
+        self.stack.set(ARGON2_MEMORY_KIB="1024")
+        self.assertEqual(self.login()[0], 200)
+        self.assertEqual(len(self.lazily_freed_blocks()), 1)
+        self.assertEqual(self.login(email="large-m@example.com", password="wrong")[0], 400)
+        self.assertEqual(self.lazily_freed_blocks(), {})
+        self.assertEqual(self.login()[0], 200)
+        self.assertEqual(len(self.lazily_freed_blocks()), 1)
 
     def test_connections_stay_open_across_requests(self):
         status, cookie, _ = self.login()

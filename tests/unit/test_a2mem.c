@@ -196,7 +196,7 @@ static void test_kept_block_reused(void **state)
 	long before;
 
 	(void)state;
-	a2mem_keep(1);
+	a2mem_keep(19456 * 1024);
 	assert_int_equal(a2mem_alloc(&a, 19456 * 1024), 0);
 	memset(a, 0x5a, 19456 * 1024);
 	a2mem_free(a, 19456 * 1024);
@@ -218,6 +218,24 @@ static void test_kept_block_reused(void **state)
 	assert_true(unmapped(c, 8 * MIB));
 }
 
+/* Only blocks up to the configured size stay: a larger m (an old stored hash) is unmapped. */
+static void test_keeps_no_block_above_the_limit(void **state)
+{
+	uint8_t *small, *big;
+
+	(void)state;
+	a2mem_keep(4 * MIB);
+	assert_int_equal(a2mem_alloc(&big, 8 * MIB), 0);
+	a2mem_free(big, 8 * MIB);
+	assert_true(unmapped(big, 8 * MIB));
+	assert_int_equal(a2mem_alloc(&small, 4 * MIB), 0);
+	a2mem_free(small, 4 * MIB);
+	assert_false(unmapped(small, 4 * MIB));
+	a2mem_keep(2 * MIB);   /* a lowered limit lets a larger kept block go at once */
+	assert_true(unmapped(small, 4 * MIB));
+	a2mem_keep(0);
+}
+
 /* A reused block, and one whose pages the kernel took back (read as zeros), hash alike. */
 static void test_kept_block_hashes_alike(void **state)
 {
@@ -229,7 +247,7 @@ static void test_kept_block_hashes_alike(void **state)
 	(void)state;
 	assert_int_equal(argon2id_hash_raw(1, 4096, 1, pw, sizeof pw - 1, salt, sizeof salt, fresh,
 					   sizeof fresh), ARGON2_OK);
-	a2mem_keep(1);
+	a2mem_keep(19456 * 1024);
 	hash_a2mem(first);
 	hash_a2mem(again);
 	assert_int_equal(a2mem_alloc(&block, 4096 * 1024), 0);
@@ -258,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_huge_pages),
 		cmocka_unit_test(test_kept_block_reused),
 		cmocka_unit_test(test_kept_block_hashes_alike),
+		cmocka_unit_test(test_keeps_no_block_above_the_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
